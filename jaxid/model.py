@@ -1,0 +1,110 @@
+"""Loading MJCF models for inverse dynamics: the bundled gait model or any file."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from importlib import resources
+
+import jax
+import mujoco
+import numpy as np
+from mujoco import mjx
+
+from jaxid.errors import InputError
+
+FOOT_NAMES = ("calcn_l", "calcn_r")
+BUNDLED = ("gait_lowerbody",)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Model:
+  """A model ready for inverse dynamics.
+
+  mj_model: the MuJoCo C model (contact disabled; see load_model)
+  body_ids: ids of the left and right foot bodies
+  body_names: names of the left and right foot bodies
+  mjx_model: the same model on device for MJX, in the current default float precision
+  """
+
+  mj_model: mujoco.MjModel
+  body_ids: tuple[int, int]
+  body_names: tuple[str, str]
+  _mjx: dict = dataclasses.field(default_factory=dict, repr=False)
+
+  def mjx(self) -> mjx.Model:
+    """The MJX model, float64 when jax_enable_x64 is on (cached per precision)."""
+    x64 = bool(jax.config.jax_enable_x64)
+    if x64 not in self._mjx:
+      self._mjx[x64] = mjx.put_model(self.mj_model)
+    return self._mjx[x64]
+
+  @property
+  def mjx_model(self) -> mjx.Model:
+    return self.mjx()
+
+  @property
+  def name(self) -> str:
+    return mujoco.mj_id2name(self.mj_model, mujoco.mjtObj.mjOBJ_MODEL, 0) or ""
+
+
+def bundled_path(name: str) -> str:
+  """Path of a bundled MJCF file."""
+  return str(resources.files("jaxid") / "models" / f"{name}.xml")
+
+
+def body_ids(mj_model: mujoco.MjModel, body_names=FOOT_NAMES) -> tuple[int, ...]:
+  """Ids of the named bodies; InputError listing the model's bodies when one is missing."""
+  ids = tuple(mujoco.mj_name2id(mj_model, mujoco.mjtObj.mjOBJ_BODY, n) for n in body_names)
+  missing = [n for n, i in zip(body_names, ids) if i < 0]
+  if missing:
+    have = [mj_model.body(i).name for i in range(mj_model.nbody)]
+    raise InputError(f"body_names: {missing} not in the model; its bodies are {have}.")
+  return ids
+
+
+def prepare(mj_model: mujoco.MjModel) -> mujoco.MjModel:
+  """Disable contact: measured ground reaction forces stand in for contact forces.
+
+  With contact enabled, mj_inverse would add qfrc_constraint from foot-floor penetration, so
+  joint forces would depend on where the feet happen to be relative to the floor.
+  """
+  mj_model.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_CONTACT
+  return mj_model
+
+
+def load_mj_model(name_or_path: str | os.PathLike) -> mujoco.MjModel:
+  """The MuJoCo C model of a bundled name or an MJCF path, prepared for inverse dynamics."""
+  path = os.fspath(name_or_path)
+  if path in BUNDLED:
+    path = bundled_path(path)
+  elif not os.path.exists(path):
+    raise InputError(
+        f"name_or_path: expected one of the bundled models {list(BUNDLED)} or an MJCF file,"
+        f" got {name_or_path!r}, which is neither."
+    )
+  return prepare(mujoco.MjModel.from_xml_path(path))
+
+
+def load_model(name_or_path: str | os.PathLike = "gait_lowerbody", body_names=FOOT_NAMES) -> Model:
+  """Load a bundled model by name, or any MJCF by path, with its foot bodies resolved."""
+  mj_model = load_mj_model(name_or_path)
+  return from_mj_model(mj_model, body_names)
+
+
+def from_mj_model(mj_model: mujoco.MjModel, body_names=FOOT_NAMES) -> Model:
+  """Wrap an existing MjModel (contact is disabled on it in place)."""
+  ids = body_ids(mj_model, tuple(body_names))
+  if len(ids) != 2:
+    raise InputError(f"body_names: expected two foot bodies (left, right), got {body_names!r}.")
+  mj_model = prepare(mj_model)
+  return Model(mj_model, ids, tuple(body_names))
+
+
+def root_is_free(mj_model: mujoco.MjModel) -> bool:
+  """Whether joint 0 is a free joint (the floating base whose torques are the residuals)."""
+  return mj_model.njnt > 0 and int(mj_model.jnt_type[0]) == int(mujoco.mjtJoint.mjJNT_FREE)
+
+
+def total_mass(mj_model: mujoco.MjModel) -> float:
+  return float(np.sum(mj_model.body_mass))

@@ -1,0 +1,84 @@
+"""Sessions: tests (CI), parity, bench, lint, demo, checklist, mutants, docs.
+
+Every session except lint runs in one shared environment, .venv, installed once from
+pyproject.toml's extras under constraints.txt (the exact versions the suite is tested with) and
+reinstalled only when either file changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "none"
+nox.options.sessions = ["tests", "lint"]
+
+ROOT = Path(__file__).parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+EXTRAS = "test,bench,ml,lint"
+
+
+def _env(session: nox.Session) -> dict[str, str]:
+  """Create or refresh .venv; return the environment to run its tools in."""
+  stamp = VENV / ".jaxid-stamp"
+  digest = hashlib.sha256(
+      b"".join((ROOT / f).read_bytes() for f in ("pyproject.toml", "constraints.txt"))
+  ).hexdigest()
+  if not stamp.exists() or stamp.read_text() != digest:
+    session.run("python3", "-m", "venv", str(VENV), external=True)
+    session.run(str(BIN / "python"), "-m", "pip", "install", "-q", "-c", "constraints.txt",
+                "-e", f".[{EXTRAS}]", external=True)
+    stamp.write_text(digest)
+  cache = ROOT / ".cache" / "jax"
+  return {
+      "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+      "VIRTUAL_ENV": str(VENV),
+      "JAX_COMPILATION_CACHE_DIR": str(cache),
+      "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+      "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
+  }
+
+
+def _pytest(session: nox.Session, *args: str, profile: str = "ci") -> None:
+  env = _env(session) | {"HYPOTHESIS_PROFILE": profile}
+  session.run(str(BIN / "python"), "-m", "pytest", *args, *session.posargs, env=env,
+              external=True)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+  """The fast suite (CI): unit tests and parity with the ci Hypothesis profile."""
+  _pytest(session, "tests", "parity_tests")
+
+
+@nox.session(default=False)
+def parity(session: nox.Session) -> None:
+  """Parity harness with the thorough Hypothesis profile (--candidate pkg.mod:fn to check one)."""
+  _pytest(session, "parity_tests", profile="thorough")
+
+
+@nox.session(default=False)
+def demo(session: nox.Session) -> None:
+  """Main job: the parity harness on the bundled model and sample trial, checklist summary."""
+  session.run(str(BIN / "python"), "-m", "jaxid.demo", *session.posargs, env=_env(session),
+              external=True)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+  """Benchmarks and the report (pass --ci for the short run CI prints)."""
+  env = _env(session)
+  session.run(str(BIN / "python"), "-m", "benchmarks.run", *session.posargs, env=env,
+              external=True)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+  """ruff check and format check."""
+  env = _env(session)
+  session.run(str(BIN / "ruff"), "check", ".", env=env, external=True)
+  session.run(str(BIN / "ruff"), "format", "--check", ".", env=env, external=True)
