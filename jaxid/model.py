@@ -45,7 +45,7 @@ class Model:
 
   @property
   def name(self) -> str:
-    return mujoco.mj_id2name(self.mj_model, mujoco.mjtObj.mjOBJ_MODEL, 0) or ""
+    return bytes(self.mj_model.names).split(b"\0", 1)[0].decode()
 
 
 def bundled_path(name: str) -> str:
