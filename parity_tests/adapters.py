@@ -1,0 +1,62 @@
+"""Candidates of the contract: `(mj_model, kinematics, loads, body_names) -> dict of outputs`.
+
+The default candidate is jaxid through the thin adapter below. A candidate returns JAX or NumPy
+arrays, one per contract key (joint_torques and residuals are optional); to pass the checklist's
+ML tests it must also be traceable (callable under jax.jit / grad / vmap with tracers for the
+kinematics and loads).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import jaxid
+from jaxid.model import FOOT_NAMES, from_mj_model
+
+_MODELS: dict = {}
+
+
+def jaxid_model(mj_model, body_names=FOOT_NAMES) -> jaxid.Model:
+  """jaxid's Model of an MjModel, cached so its MJX model is built once per precision."""
+  key = (id(mj_model), tuple(body_names))
+  hit = _MODELS.get(key)
+  if hit is None or hit.mj_model is not mj_model:
+    hit = _MODELS[key] = from_mj_model(mj_model, tuple(body_names))
+  return hit
+
+
+def jaxid_candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES) -> dict:
+  """jaxid.inverse_dynamics on one trial (leading axis T); every output, JAX arrays."""
+  model = jaxid_model(mj_model, body_names)
+  trial = jaxid.Trial(jaxid.Kinematics(kinematics.qpos, kinematics.qvel, kinematics.qacc),
+                      jaxid.Loads(**{k: getattr(loads, k) for k in LOAD_KEYS}))
+  return dict(jaxid.inverse_dynamics(model, trial))
+
+
+# Modules whose source the checklist's static checks (AST) read for this candidate.
+jaxid_candidate.source_modules = ("parity_tests.adapters", "jaxid")
+
+LOAD_KEYS = ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces")
+DEFAULT = "parity_tests.adapters:jaxid_candidate"
+
+
+def load(spec: str):
+  """The function named by 'package.module:function'."""
+  mod, sep, name = spec.partition(":")
+  if not sep or not mod or not name:
+    raise ValueError(f"--candidate: expected 'package.module:function', got {spec!r}")
+  fn = importlib.import_module(mod)
+  for part in name.split("."):
+    fn = getattr(fn, part)
+  if not callable(fn):
+    raise ValueError(f"--candidate: {spec!r} is not callable")
+  return fn
+
+
+def source_modules(fn) -> tuple[str, ...]:
+  """Modules holding a candidate's source: its declared ones, else its own module's package."""
+  declared = getattr(fn, "source_modules", None)
+  if declared:
+    return tuple(declared)
+  mod = getattr(fn, "__module__", None) or ""
+  return (mod,)

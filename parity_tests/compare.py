@@ -1,0 +1,157 @@
+"""The one comparison helper of the harness, and its tolerance policy (docs/parity.md).
+
+An output is compared as a whole array over the trial, relative to its *scale*: the magnitude of
+the largest terms that round-off in computing it is proportional to (not the element itself, which
+can be a near-cancellation of large terms):
+
+  joint_forces          max |qfrc_inverse|
+  joint_torques         max(|qfrc_inverse|, |J' xfrc|)   (their difference)
+  residuals             same as joint_torques (root rows of it; often a cancellation to ~0)
+  distance_calcn_*      max(max distance, 1 m)           (positions are O(1 m))
+  moment_calcn_*        max(max |moment|, max |grf| * 1 m)
+  contact_force         max(max |cfrc_ext|, 1 N)
+  mass_matrix           max |M|
+
+Every scale has a floor of 1 (SI unit), so an all-zero reference (a trial in flight) still gives a
+finite, meaningful tolerance: the candidate must then produce zeros to within RTOL * 1.
+
+A comparison passes when max |candidate - reference| <= RTOL[precision] * scale, with RTOL
+float32 1e-5 (~84 eps32) and float64 1e-10 (~4.5e5 eps64, and 1000 times below eps32, so a
+float32 leak in float64 mode fails). Where both sides carry round-off (candidate vs legacy), the
+tolerance is doubled.
+
+Every comparison is recorded (label, precision, key) -> max relative error; the session summary
+prints the table (parity_tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import numpy as np
+
+EPS = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps)}
+RTOL = {"float32": 1e-5, "float64": 1e-10}
+
+
+def precision() -> str:
+  """The active JAX precision: float64 when jax_enable_x64 is on."""
+  return "float64" if jax.config.jax_enable_x64 else "float32"
+
+
+def scales(ref: dict) -> dict[str, float]:
+  """Per-key scales of a trial from the oracle's outputs (parity_tests.oracle.run)."""
+  amax = lambda a: float(np.max(np.abs(a))) if np.size(a) else 0.0
+  jf = amax(ref["joint_forces"])
+  tau = max(jf, amax(ref["qfrc_ext"]), amax(ref["joint_torques"]))
+  grf = max(amax(ref["grf_l"]), amax(ref["grf_r"]))
+  out = {
+      "joint_forces": jf,
+      "joint_torques": tau,
+      "residuals": tau,
+      "contact_force": amax(ref["contact_force"]),
+      "mass_matrix": amax(ref["mass_matrix"]),
+  }
+  for side in "lr":
+    out[f"distance_calcn_{side}"] = amax(ref[f"distance_calcn_{side}"])
+    out[f"moment_calcn_{side}"] = max(amax(ref[f"moment_calcn_{side}"]), grf)
+  return {k: max(v, 1.0) for k, v in out.items()}
+
+
+@dataclasses.dataclass
+class Record:
+  """The worst comparison seen for one (label, precision, key)."""
+
+  rel: float = 0.0
+  abs: float = 0.0
+  n: int = 0
+  failed: int = 0
+  note: str = ""
+
+
+RECORDS: dict[tuple[str, str, str], Record] = {}
+# Keys where the legacy is known to be wrong: (key, precision) -> (max relative error, reason).
+DISCREPANCIES: dict[tuple[str, str], tuple[float, str]] = {}
+
+
+def _record(label: str, prec: str, key: str, rel: float, abs_: float, ok: bool) -> None:
+  r = RECORDS.setdefault((label, prec, key), Record())
+  r.n += 1
+  r.failed += 0 if ok else 1
+  r.rel, r.abs = max(r.rel, rel), max(r.abs, abs_)
+
+
+def error(cand, ref, scale: float) -> tuple[float, float, tuple]:
+  """(max abs error, max abs error / scale, index of the worst element)."""
+  cand = np.asarray(cand, dtype=np.float64)
+  ref = np.asarray(ref, dtype=np.float64)
+  diff = np.abs(cand - ref)
+  if not np.all(np.isfinite(diff)):
+    bad = np.argwhere(~np.isfinite(diff))[0]
+    return float("inf"), float("inf"), tuple(int(i) for i in bad)
+  if diff.size == 0:
+    return 0.0, 0.0, ()
+  idx = np.unravel_index(int(np.argmax(diff)), diff.shape)
+  worst = float(diff[idx])
+  return worst, worst / scale, tuple(int(i) for i in idx)
+
+
+def assert_close(key: str, cand, ref, scale: float, *, label: str, prec: str | None = None,
+                 both_rounded: bool = False, record: bool = True) -> float:
+  """Assert candidate output `cand` equals `ref` for one key within the policy; return rel error.
+
+  label names the comparison in the summary ('candidate vs oracle', ...); prec defaults to the
+  active precision; both_rounded doubles the tolerance (both sides computed in prec).
+  """
+  prec = prec or precision()
+  cand_a, ref_a = np.asarray(cand), np.asarray(ref)
+  if cand_a.shape != ref_a.shape:
+    if record:
+      _record(label, prec, key, float("inf"), float("inf"), False)
+    raise AssertionError(f"{label} [{prec}] {key}: shape {cand_a.shape}, expected {ref_a.shape}")
+  tol = RTOL[prec] * (2.0 if both_rounded else 1.0)
+  abs_err, rel, idx = error(cand_a, ref_a, scale)
+  ok = rel <= tol
+  if record:
+    _record(label, prec, key, rel, abs_err, ok)
+  if not ok:
+    got = cand_a[idx] if idx else cand_a
+    want = ref_a[idx] if idx else ref_a
+    raise AssertionError(
+        f"{label} [{prec}] {key}: max |error| {abs_err:.3g} at index {idx} (frame {idx[:1]}) is"
+        f" {rel:.3g} of the output's scale {scale:.4g}, above the tolerance {tol:.3g}:"
+        f" got {got!r}, expected {want!r}"
+    )
+  return rel
+
+
+def note_discrepancy(key: str, prec: str, rel: float, reason: str) -> None:
+  """Record a known legacy error on a key (compared to the oracle instead), with its reason."""
+  old = DISCREPANCIES.get((key, prec))
+  if old is None or rel > old[0]:
+    DISCREPANCIES[(key, prec)] = (rel, reason)
+
+
+def summary_lines() -> list[str]:
+  """The per-key max error table and the legacy discrepancies, for the terminal summary."""
+  if not RECORDS and not DISCREPANCIES:
+    return []
+  lines = ["max |error| / scale per key (tolerance: float32 %.0e, float64 %.0e; x2 for two"
+           " rounded sides)" % (RTOL["float32"], RTOL["float64"])]
+  labels = sorted({(lab, prec) for lab, prec, _ in RECORDS})
+  keys = sorted({k for _, _, k in RECORDS})
+  head = "  %-18s" % "key" + "".join("  %-26s" % f"{lab} [{prec[-2:]}]" for lab, prec in labels)
+  lines.append(head)
+  for k in keys:
+    row = "  %-18s" % k
+    for lab, prec in labels:
+      r = RECORDS.get((lab, prec, k))
+      cell = "-" if r is None else f"{r.rel:.2e} ({r.n}x{' FAIL' if r.failed else ''})"
+      row += "  %-26s" % cell
+    lines.append(row)
+  if DISCREPANCIES:
+    lines.append("legacy discrepancies (candidate compared with MuJoCo C on these keys instead):")
+    for (k, prec), (rel, why) in sorted(DISCREPANCIES.items()):
+      lines.append(f"  {k} [{prec}]: legacy vs oracle max |error| / scale {rel:.3g}: {why}")
+  return lines

@@ -1,0 +1,147 @@
+"""The MuJoCo C float64 oracle: every contract key, plus joint_torques and residuals.
+
+Per frame, on the C model (contact disabled by jaxid.load_model):
+
+  mj_inverse            -> joint_forces = qfrc_inverse (MuJoCo ignores xfrc_applied here)
+  contact rule          -> foot wrench at xipos, reported moment and distance about xpos
+  mj_applyFT            -> qfrc_ext = J' xfrc_applied, summed over bodies
+                           joint_torques = qfrc_inverse - qfrc_ext, residuals = joint_torques[:6]
+  mj_rnePostConstraint  -> contact_force = cfrc_ext (xfrc_applied in com-based coordinates)
+  mj_fullM              -> mass_matrix
+
+The contract's formulas are written out here in NumPy, independently of jaxid.contract, so a bug
+there cannot hide behind a shared helper.
+"""
+
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+
+from jaxid.model import FOOT_NAMES, body_ids, root_is_free
+
+KEYS = (
+    "joint_forces",
+    "distance_calcn_l",
+    "distance_calcn_r",
+    "moment_calcn_l",
+    "moment_calcn_r",
+    "contact_force",
+    "mass_matrix",
+)
+EXTRA_KEYS = ("joint_torques", "residuals")
+
+
+def in_contact(cop) -> bool:
+  """The contract's contact rule on one frame's COP: sum(|cop|) > 0."""
+  return bool(np.sum(np.abs(np.asarray(cop, np.float64))) > 0.0)
+
+
+def foot_terms(d: mujoco.MjData, b: int, grf, cop, moment):
+  """(wrench at xipos [6], reported moment about xpos [3], distance |cop - xpos|) of a stance foot."""
+  grf, cop, moment = (np.asarray(a, np.float64) for a in (grf, cop, moment))
+  r_com = cop - d.xipos[b]
+  r_org = cop - d.xpos[b]
+  wrench = np.concatenate([grf, np.cross(r_com, grf) + moment])
+  return wrench, np.cross(r_org, grf), float(np.linalg.norm(r_org))
+
+
+def generalized(m: mujoco.MjModel, d: mujoco.MjData, xfrc: np.ndarray) -> np.ndarray:
+  """J' xfrc: the generalized force of body wrenches applied at each body's xipos (mj_applyFT)."""
+  out = np.zeros(m.nv)
+  for b in range(1, m.nbody):
+    if np.any(xfrc[b]):
+      mujoco.mj_applyFT(m, d, xfrc[b, :3].copy(), xfrc[b, 3:].copy(), d.xipos[b].copy(), b, out)
+  return out
+
+
+def _field(obj, name):
+  if isinstance(obj, dict):
+    return obj[name]
+  return getattr(obj, name)
+
+
+def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> dict:
+  """Every output of the contract (plus joint_torques, residuals) for a trial, float64 NumPy.
+
+  Also returned, for the comparison's scales and for tests: contact_l/_r (the rule's verdict per
+  frame), xfrc_applied (the wrenches applied), qfrc_ext (J' xfrc_applied), grf_l/_r (inputs).
+
+  kinematics, loads: jaxid.Kinematics / jaxid.Loads (or dicts) with leading axis T; any float
+  dtype (float32 inputs are widened exactly, so the oracle sees the candidate's inputs).
+  """
+  m = mj_model
+  d = mujoco.MjData(m)
+  feet = body_ids(m, tuple(body_names))
+  f64 = lambda a: np.asarray(a, dtype=np.float64)
+  qpos, qvel, qacc = (f64(_field(kinematics, k)) for k in ("qpos", "qvel", "qacc"))
+  ld = {k: f64(_field(loads, k)) for k in
+        ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces")}
+  n = qpos.shape[0]
+  out = {
+      "joint_forces": np.zeros((n, m.nv)),
+      "joint_torques": np.zeros((n, m.nv)),
+      "residuals": np.zeros((n, 6)),
+      "distance_calcn_l": np.zeros(n),
+      "distance_calcn_r": np.zeros(n),
+      "moment_calcn_l": np.zeros((n, 3)),
+      "moment_calcn_r": np.zeros((n, 3)),
+      "contact_force": np.zeros((n, m.nbody, 6)),
+      "mass_matrix": np.zeros((n, m.nv, m.nv)),
+      "contact_l": np.zeros(n, bool),
+      "contact_r": np.zeros(n, bool),
+      "xfrc_applied": np.zeros((n, m.nbody, 6)),
+      "qfrc_ext": np.zeros((n, m.nv)),
+      "grf_l": ld["grf_l"],
+      "grf_r": ld["grf_r"],
+  }
+  for t in range(n):
+    d.qpos[:], d.qvel[:], d.qacc[:] = qpos[t], qvel[t], qacc[t]
+    d.xfrc_applied[:] = 0.0
+    mujoco.mj_inverse(m, d)
+    out["joint_forces"][t] = d.qfrc_inverse
+    xfrc = ld["ext_forces"][t].copy()
+    for side, b in zip("lr", feet):
+      cop, grf, mom = ld[f"cop_{side}"][t], ld[f"grf_{side}"][t], ld[f"moment_{side}"][t]
+      if in_contact(cop):
+        wrench, moment, dist = foot_terms(d, b, grf, cop, mom)
+        xfrc[b] += wrench
+        out[f"moment_calcn_{side}"][t] = moment
+        out[f"distance_calcn_{side}"][t] = dist
+        out[f"contact_{side}"][t] = True
+    out["xfrc_applied"][t] = xfrc
+    out["qfrc_ext"][t] = generalized(m, d, xfrc)
+    tau = d.qfrc_inverse - out["qfrc_ext"][t]
+    out["joint_torques"][t] = tau
+    out["residuals"][t] = tau[:6]
+    d.xfrc_applied[:] = xfrc
+    mujoco.mj_rnePostConstraint(m, d)
+    out["contact_force"][t] = d.cfrc_ext
+    mujoco.mj_fullM(m, d, out["mass_matrix"][t])
+  if not root_is_free(m):
+    del out["residuals"]
+  return out
+
+
+def simulate(mj_model: mujoco.MjModel, qpos0, qvel0, joint_torques, xfrc_applied):
+  """Forward-simulate under known generalized forces and body wrenches (MuJoCo C, float64).
+
+  joint_torques [T, nv] go into qfrc_applied, xfrc_applied [T, nbody, 6] into xfrc_applied. Each
+  frame's qacc comes from mj_forward at that frame's state; the state then advances with
+  mj_step at the model's timestep. Returns qpos, qvel, qacc [T, ...] and the number of active
+  constraint rows seen (0 when no joint limit was reached, so qfrc_inverse has no constraint part).
+  """
+  m = mj_model
+  d = mujoco.MjData(m)
+  d.qpos[:], d.qvel[:] = qpos0, qvel0
+  n = joint_torques.shape[0]
+  qpos, qvel, qacc = np.zeros((n, m.nq)), np.zeros((n, m.nv)), np.zeros((n, m.nv))
+  nefc = 0
+  for t in range(n):
+    d.qfrc_applied[:] = joint_torques[t]
+    d.xfrc_applied[:] = xfrc_applied[t]
+    mujoco.mj_forward(m, d)
+    nefc += int(d.nefc)
+    qpos[t], qvel[t], qacc[t] = d.qpos, d.qvel, d.qacc
+    mujoco.mj_step(m, d)
+  return qpos, qvel, qacc, nefc
