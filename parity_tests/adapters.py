@@ -28,8 +28,10 @@ def jaxid_model(mj_model, body_names=FOOT_NAMES) -> jaxid.Model:
 def jaxid_candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES) -> dict:
   """jaxid.inverse_dynamics on one trial (leading axis T); every output, JAX arrays."""
   model = jaxid_model(mj_model, body_names)
-  trial = jaxid.Trial(jaxid.Kinematics(kinematics.qpos, kinematics.qvel, kinematics.qacc),
-                      jaxid.Loads(**{k: getattr(loads, k) for k in LOAD_KEYS}))
+  trial = jaxid.Trial(
+    jaxid.Kinematics(kinematics.qpos, kinematics.qvel, kinematics.qacc),
+    jaxid.Loads(**{k: getattr(loads, k) for k in LOAD_KEYS}),
+  )
   return dict(jaxid.inverse_dynamics(model, trial))
 
 

@@ -42,16 +42,19 @@ def precision() -> str:
 
 def scales(ref: dict) -> dict[str, float]:
   """Per-key scales of a trial from the oracle's outputs (parity_tests.oracle.run)."""
-  amax = lambda a: float(np.max(np.abs(a))) if np.size(a) else 0.0
+
+  def amax(a) -> float:
+    return float(np.max(np.abs(a))) if np.size(a) else 0.0
+
   jf = amax(ref["joint_forces"])
   tau = max(jf, amax(ref["qfrc_ext"]), amax(ref["joint_torques"]))
   grf = max(amax(ref["grf_l"]), amax(ref["grf_r"]))
   out = {
-      "joint_forces": jf,
-      "joint_torques": tau,
-      "residuals": tau,
-      "contact_force": amax(ref["contact_force"]),
-      "mass_matrix": amax(ref["mass_matrix"]),
+    "joint_forces": jf,
+    "joint_torques": tau,
+    "residuals": tau,
+    "contact_force": amax(ref["contact_force"]),
+    "mass_matrix": amax(ref["mass_matrix"]),
   }
   for side in "lr":
     out[f"distance_calcn_{side}"] = amax(ref[f"distance_calcn_{side}"])
@@ -97,8 +100,17 @@ def error(cand, ref, scale: float) -> tuple[float, float, tuple]:
   return worst, worst / scale, tuple(int(i) for i in idx)
 
 
-def assert_close(key: str, cand, ref, scale: float, *, label: str, prec: str | None = None,
-                 both_rounded: bool = False, record: bool = True) -> float:
+def assert_close(
+  key: str,
+  cand,
+  ref,
+  scale: float,
+  *,
+  label: str,
+  prec: str | None = None,
+  both_rounded: bool = False,
+  record: bool = True,
+) -> float:
   """Assert candidate output `cand` equals `ref` for one key within the policy; return rel error.
 
   label names the comparison in the summary ('candidate vs oracle', ...); prec defaults to the
@@ -119,9 +131,9 @@ def assert_close(key: str, cand, ref, scale: float, *, label: str, prec: str | N
     got = cand_a[idx] if idx else cand_a
     want = ref_a[idx] if idx else ref_a
     raise AssertionError(
-        f"{label} [{prec}] {key}: max |error| {abs_err:.3g} at index {idx} (frame {idx[:1]}) is"
-        f" {rel:.3g} of the output's scale {scale:.4g}, above the tolerance {tol:.3g}:"
-        f" got {got!r}, expected {want!r}"
+      f"{label} [{prec}] {key}: max |error| {abs_err:.3g} at index {idx} (frame {idx[:1]}) is"
+      f" {rel:.3g} of the output's scale {scale:.4g}, above the tolerance {tol:.3g}:"
+      f" got {got!r}, expected {want!r}"
     )
   return rel
 
@@ -137,18 +149,20 @@ def summary_lines() -> list[str]:
   """The per-key max error table and the legacy discrepancies, for the terminal summary."""
   if not RECORDS and not DISCREPANCIES:
     return []
-  lines = ["max |error| / scale per key (tolerance: float32 %.0e, float64 %.0e; x2 for two"
-           " rounded sides)" % (RTOL["float32"], RTOL["float64"])]
+  lines = [
+    f"max |error| / scale per key (tolerance: float32 {RTOL['float32']:.0e}, float64"
+    f" {RTOL['float64']:.0e}; x2 where both sides are rounded)"
+  ]
   labels = sorted({(lab, prec) for lab, prec, _ in RECORDS})
   keys = sorted({k for _, _, k in RECORDS})
-  head = "  %-18s" % "key" + "".join("  %-26s" % f"{lab} [{prec[-2:]}]" for lab, prec in labels)
+  head = f"  {'key':<18}" + "".join(f"  {lab + ' [' + prec[-2:] + ']':<30}" for lab, prec in labels)
   lines.append(head)
   for k in keys:
-    row = "  %-18s" % k
+    row = f"  {k:<18}"
     for lab, prec in labels:
       r = RECORDS.get((lab, prec, k))
       cell = "-" if r is None else f"{r.rel:.2e} ({r.n}x{' FAIL' if r.failed else ''})"
-      row += "  %-26s" % cell
+      row += f"  {cell:<30}"
     lines.append(row)
   if DISCREPANCIES:
     lines.append("legacy discrepancies (candidate compared with MuJoCo C on these keys instead):")

@@ -23,18 +23,24 @@ CHECKLIST_ITEMS = ("1", "2", "3", "4", "5", "6", "7", "8", "ML1", "ML2", "ML3", 
 def pytest_addoption(parser):
   group = parser.getgroup("parity", "parity harness")
   group.addoption(
-      "--candidate", action="store", default=adapters.DEFAULT, metavar="package.module:function",
-      help="implementation of the contract to check (default: %(default)s)")
+    "--candidate",
+    action="store",
+    default=adapters.DEFAULT,
+    metavar="package.module:function",
+    help="implementation of the contract to check (default: %(default)s)",
+  )
 
 
 def pytest_configure(config):
   config.addinivalue_line(
-      "markers",
-      "checklist(item, side, claim=None, verdict=None): a migration-guide checklist test; item in"
-      f" {CHECKLIST_ITEMS}; side: legacy, candidate or claim (the guide's stated reason); verdict"
-      " (claim tests): what the guide's claim is, 'confirmed' or 'corrected', if the test passes")
+    "markers",
+    "checklist(item, side, claim=None, verdict=None): a migration-guide checklist test; item in"
+    f" {CHECKLIST_ITEMS}; side: legacy, candidate or claim (the guide's stated reason); verdict"
+    " (claim tests): what the guide's claim is, 'confirmed' or 'corrected', if the test passes",
+  )
   config.addinivalue_line(
-      "markers", "parity(key): compares one output key (for the mutant table and the summary)")
+    "markers", "parity(key): compares one output key (for the mutant table and the summary)"
+  )
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +54,7 @@ def harness(candidate_spec, gait_model) -> Harness:
   fn = adapters.load(candidate_spec)
   try:
     from legacy.MJX_RunID import run_inverse_dynamics_loop as legacy
+
     err = None
   except ImportError as e:  # legacy/ is another engineer's work in progress
     legacy, err = None, repr(e)

@@ -111,8 +111,9 @@ class Harness:
     t = cast(trial)
     key = (compare.precision(), digest(t))
     if key not in self._legacy:
-      self._legacy[key] = self.legacy_fn(self.mj_model, t.kinematics, t.loads, self.body_names,
-                                         verbose=False)
+      self._legacy[key] = self.legacy_fn(
+        self.mj_model, t.kinematics, t.loads, self.body_names, verbose=False
+      )
     return self._legacy[key]
 
 

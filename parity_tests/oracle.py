@@ -21,13 +21,13 @@ import numpy as np
 from jaxid.model import FOOT_NAMES, body_ids, root_is_free
 
 KEYS = (
-    "joint_forces",
-    "distance_calcn_l",
-    "distance_calcn_r",
-    "moment_calcn_l",
-    "moment_calcn_r",
-    "contact_force",
-    "mass_matrix",
+  "joint_forces",
+  "distance_calcn_l",
+  "distance_calcn_r",
+  "moment_calcn_l",
+  "moment_calcn_r",
+  "contact_force",
+  "mass_matrix",
 )
 EXTRA_KEYS = ("joint_torques", "residuals")
 
@@ -73,27 +73,32 @@ def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> d
   m = mj_model
   d = mujoco.MjData(m)
   feet = body_ids(m, tuple(body_names))
-  f64 = lambda a: np.asarray(a, dtype=np.float64)
+
+  def f64(a):
+    return np.asarray(a, dtype=np.float64)
+
   qpos, qvel, qacc = (f64(_field(kinematics, k)) for k in ("qpos", "qvel", "qacc"))
-  ld = {k: f64(_field(loads, k)) for k in
-        ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces")}
+  ld = {
+    k: f64(_field(loads, k))
+    for k in ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces")
+  }
   n = qpos.shape[0]
   out = {
-      "joint_forces": np.zeros((n, m.nv)),
-      "joint_torques": np.zeros((n, m.nv)),
-      "residuals": np.zeros((n, 6)),
-      "distance_calcn_l": np.zeros(n),
-      "distance_calcn_r": np.zeros(n),
-      "moment_calcn_l": np.zeros((n, 3)),
-      "moment_calcn_r": np.zeros((n, 3)),
-      "contact_force": np.zeros((n, m.nbody, 6)),
-      "mass_matrix": np.zeros((n, m.nv, m.nv)),
-      "contact_l": np.zeros(n, bool),
-      "contact_r": np.zeros(n, bool),
-      "xfrc_applied": np.zeros((n, m.nbody, 6)),
-      "qfrc_ext": np.zeros((n, m.nv)),
-      "grf_l": ld["grf_l"],
-      "grf_r": ld["grf_r"],
+    "joint_forces": np.zeros((n, m.nv)),
+    "joint_torques": np.zeros((n, m.nv)),
+    "residuals": np.zeros((n, 6)),
+    "distance_calcn_l": np.zeros(n),
+    "distance_calcn_r": np.zeros(n),
+    "moment_calcn_l": np.zeros((n, 3)),
+    "moment_calcn_r": np.zeros((n, 3)),
+    "contact_force": np.zeros((n, m.nbody, 6)),
+    "mass_matrix": np.zeros((n, m.nv, m.nv)),
+    "contact_l": np.zeros(n, bool),
+    "contact_r": np.zeros(n, bool),
+    "xfrc_applied": np.zeros((n, m.nbody, 6)),
+    "qfrc_ext": np.zeros((n, m.nv)),
+    "grf_l": ld["grf_l"],
+    "grf_r": ld["grf_r"],
   }
   for t in range(n):
     d.qpos[:], d.qvel[:], d.qacc[:] = qpos[t], qvel[t], qacc[t]
@@ -101,7 +106,7 @@ def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> d
     mujoco.mj_inverse(m, d)
     out["joint_forces"][t] = d.qfrc_inverse
     xfrc = ld["ext_forces"][t].copy()
-    for side, b in zip("lr", feet):
+    for side, b in zip("lr", feet, strict=True):
       cop, grf, mom = ld[f"cop_{side}"][t], ld[f"grf_{side}"][t], ld[f"moment_{side}"][t]
       if in_contact(cop):
         wrench, moment, dist = foot_terms(d, b, grf, cop, mom)

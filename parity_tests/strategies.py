@@ -24,7 +24,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 import jaxid
-from jaxid.model import FOOT_NAMES
 from jaxid.types import Kinematics, Loads, Trial
 
 N_FRAMES = 8  # one trial length for every drawn trial: one shape, one compilation
@@ -46,8 +45,12 @@ EXT_TORQUE_MAX = 20.0  # N m
 
 # Settings for tests that take function-scoped fixtures (x64, capsys): the profile's values with
 # that health check also suppressed (a suppress list replaces the profile's, so repeat it).
-SUPPRESS = [HealthCheck.too_slow, HealthCheck.data_too_large,
-            HealthCheck.function_scoped_fixture, HealthCheck.differing_executors]
+SUPPRESS = [
+  HealthCheck.too_slow,
+  HealthCheck.data_too_large,
+  HealthCheck.function_scoped_fixture,
+  HealthCheck.differing_executors,
+]
 
 
 def fixture_settings(**kw) -> settings:
@@ -99,13 +102,13 @@ def qpos_frames(draw, m: mujoco.MjModel, n_frames: int = N_FRAMES) -> np.ndarray
   q = np.zeros((n_frames, m.nq))
   for typ, adr, lo, hi in _joint_layout(m):
     if typ == mujoco.mjtJoint.mjJNT_FREE:
-      q[:, adr:adr + 2] = draw(hnp.arrays(np.float64, (n_frames, 2), elements=_floats(-3, 3)))
+      q[:, adr : adr + 2] = draw(hnp.arrays(np.float64, (n_frames, 2), elements=_floats(-3, 3)))
       q[:, adr + 2] = draw(hnp.arrays(np.float64, (n_frames,), elements=_floats(0.3, 1.5)))
       raw = draw(hnp.arrays(np.float64, (n_frames, 4), elements=_floats(-1, 1)))
-      q[:, adr + 3:adr + 7] = np.stack([_unit_quat(r) for r in raw])
+      q[:, adr + 3 : adr + 7] = np.stack([_unit_quat(r) for r in raw])
     elif typ == mujoco.mjtJoint.mjJNT_BALL:
       raw = draw(hnp.arrays(np.float64, (n_frames, 4), elements=_floats(-1, 1)))
-      q[:, adr:adr + 4] = np.stack([_unit_quat(r) for r in raw])
+      q[:, adr : adr + 4] = np.stack([_unit_quat(r) for r in raw])
     else:
       q[:, adr] = draw(hnp.arrays(np.float64, (n_frames,), elements=_floats(lo, hi)))
   return q
@@ -159,9 +162,15 @@ def trials(draw, m: mujoco.MjModel | None = None, n_frames: int = N_FRAMES) -> T
   qvel = draw(_vec((n_frames, m.nv), QVEL_MAX))
   qacc = draw(_vec((n_frames, m.nv), QACC_MAX))
   left, right = draw(foot_loads(n_frames)), draw(foot_loads(n_frames))
-  loads = Loads(grf_l=left["grf"], grf_r=right["grf"], cop_l=left["cop"], cop_r=right["cop"],
-                moment_l=left["moment"], moment_r=right["moment"],
-                ext_forces=draw(ext_forces(m, n_frames)))
+  loads = Loads(
+    grf_l=left["grf"],
+    grf_r=right["grf"],
+    cop_l=left["cop"],
+    cop_r=right["cop"],
+    moment_l=left["moment"],
+    moment_r=right["moment"],
+    ext_forces=draw(ext_forces(m, n_frames)),
+  )
   return Trial(Kinematics(qpos, qvel, qacc), loads)
 
 
@@ -177,8 +186,9 @@ def _sample(n_frames: int = N_FRAMES) -> Trial:
 
 
 def _with_loads(base: Trial, **loads) -> Trial:
-  return base.replace(loads=base.loads.replace(**{k: np.asarray(v, np.float64)
-                                                  for k, v in loads.items()}))
+  return base.replace(
+    loads=base.loads.replace(**{k: np.asarray(v, np.float64) for k, v in loads.items()})
+  )
 
 
 EDGES = ("sample", "flight", "cop_zero", "tiny_cop", "onset")
@@ -202,19 +212,24 @@ def edge_trial(kind: str) -> Trial:
   if kind == "sample":
     return base
   if kind == "flight":
-    return _with_loads(base, grf_l=zero, grf_r=zero, cop_l=zero, cop_r=zero, moment_l=zero,
-                       moment_r=zero)
+    return _with_loads(
+      base, grf_l=zero, grf_r=zero, cop_l=zero, cop_r=zero, moment_l=zero, moment_r=zero
+    )
   if kind == "cop_zero":
-    return _with_loads(base, grf_l=grf, grf_r=-grf, cop_l=zero, cop_r=zero, moment_l=mom,
-                       moment_r=-mom)
+    return _with_loads(
+      base, grf_l=grf, grf_r=-grf, cop_l=zero, cop_r=zero, moment_l=mom, moment_r=-mom
+    )
   if kind == "tiny_cop":
     tiny = np.zeros((n, 3))
     tiny[np.arange(n), np.arange(n) % 3] = 10.0 ** -np.linspace(30, 6, n)
-    return _with_loads(base, grf_l=grf, grf_r=grf, cop_l=tiny, cop_r=-tiny[::-1], moment_l=mom,
-                       moment_r=mom)
+    return _with_loads(
+      base, grf_l=grf, grf_r=grf, cop_l=tiny, cop_r=-tiny[::-1], moment_l=mom, moment_r=mom
+    )
   if kind == "onset":
-    ld = {k: np.array(getattr(base.loads, k)) for k in ("grf_l", "grf_r", "cop_l", "cop_r",
-                                                      "moment_l", "moment_r")}
+    ld = {
+      k: np.array(getattr(base.loads, k))
+      for k in ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r")
+    }
     for side, first in (("l", 3), ("r", 6)):
       stance_cop = base.kinematics.qpos[:, :3] * [1.0, 1.0, 0.0] + [0.1, 0.05, 0.0]
       ld[f"cop_{side}"] = np.where(np.arange(n)[:, None] >= first, stance_cop, 0.0)

@@ -69,9 +69,14 @@ def test_contact_rule_edges(harness, kind):
 def test_residuals_of_balanced_sample(harness, require_key, sample, x64):
   """The sample trial's loads balance its motion: residuals are round-off of the GRF scale."""
   require_key("residuals")
-  trial = jax.tree.map(lambda a: np.asarray(a)[:S.N_FRAMES], sample)
+  trial = jax.tree.map(lambda a: np.asarray(a)[: S.N_FRAMES], sample)
   out = harness.run(trial)
   ref = harness.oracle(trial)
   scale = compare.scales(ref)["residuals"]
-  compare.assert_close("residuals", out["residuals"], np.zeros_like(out["residuals"]), scale,
-                       label="candidate vs balance")
+  compare.assert_close(
+    "residuals",
+    out["residuals"],
+    np.zeros_like(out["residuals"]),
+    scale,
+    label="candidate vs balance",
+  )
