@@ -1,7 +1,8 @@
 """jaxid: differentiable, batched inverse dynamics of human gait on MuJoCo MJX."""
 
-from jaxid.api import inverse_dynamics
+from jaxid.api import inverse_dynamics, inverse_dynamics_batched
 from jaxid.errors import InputError
+from jaxid.validate import InputWarning
 from jaxid.model import FOOT_NAMES, Model, load_model
 from jaxid.pipeline import ALL_OUTPUTS, TORQUES, run_inverse_dynamics_jax
 from jaxid.sample import sample_trial
@@ -17,6 +18,8 @@ __all__ = [
     "TORQUES",
     "Trial",
     "inverse_dynamics",
+    "inverse_dynamics_batched",
+    "InputWarning",
     "load_model",
     "run_inverse_dynamics_jax",
     "sample_trial",

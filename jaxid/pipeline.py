@@ -18,6 +18,7 @@ import functools
 import jax
 import jax.numpy as jnp
 import mujoco
+from jax.experimental import checkify
 from mujoco import mjx
 
 from jaxid import contract
@@ -122,25 +123,37 @@ def frame(m: mjx.Model, d: mjx.Data, kin: Kinematics, loads: Loads, body_ids,
   return d, out
 
 
+def check_finite(out: dict, t) -> None:
+  """checkify: every output of frame t is finite (reported with the key and the frame)."""
+  for k, v in out.items():
+    checkify.check(jnp.all(jnp.isfinite(v)), f"jaxid: non-finite {k} at frame {{t}}", t=t)
+
+
 def run_inverse_dynamics_jax(model: mjx.Model, data: mjx.Data, kinematics: Kinematics,
-                             loads: Loads, body_ids, outputs=None, remat: bool = False):
+                             loads: Loads, body_ids, outputs=None, remat: bool = False,
+                             checks: bool = False):
   """Scan the frame over a trial: (final_data, outputs), each output with leading axis T.
 
   model: the MJX model; data: initial MJX data (mjx.make_data); kinematics, loads: pytrees with
   leading axis T; body_ids: (left, right) foot body ids as Python ints; outputs: keys to
   compute (static; default all); remat: rematerialise the frame in reverse mode, so gradients
-  over long trials store only the carried data per frame.
+  over long trials store only the carried data per frame; checks: add checkify checks that
+  every output is finite, naming the frame (run under checkify.checkify).
   """
   outputs = check_outputs(model, outputs)
   body_ids = tuple(int(b) for b in body_ids)
 
   def step(d, xs):
-    kin, ld = xs
-    return frame(model, d, kin, ld, body_ids, outputs)
+    kin, ld, t = xs
+    d, out = frame(model, d, kin, ld, body_ids, outputs)
+    if checks:
+      check_finite(out, t)
+    return d, out
 
   if remat:
     step = jax.checkpoint(step)
-  return jax.lax.scan(step, data, (kinematics, loads))
+  frames = jnp.arange(kinematics.qpos.shape[0])
+  return jax.lax.scan(step, data, (kinematics, loads, frames))
 
 
 def frames_vmap(model: mjx.Model, data: mjx.Data, kinematics: Kinematics, loads: Loads,
@@ -170,10 +183,25 @@ def frames_chunked(model: mjx.Model, data: mjx.Data, kinematics: Kinematics, loa
 SCHEDULES = {"scan": None, "vmap": frames_vmap, "chunked": frames_chunked}
 
 
-@functools.partial(jax.jit, static_argnames=("body_ids", "outputs", "remat", "schedule"))
-def _inverse_dynamics(mjx_model, kinematics, loads, body_ids, outputs, remat, schedule):
+def trial_outputs(mjx_model, kinematics, loads, body_ids, outputs, remat, schedule, checks):
+  """Outputs of one trial with the chosen schedule (traceable; jitted by callers)."""
   data = mjx.make_data(mjx_model)
-  if schedule == "scan":
+  if schedule == "scan" or checks:
     return run_inverse_dynamics_jax(mjx_model, data, kinematics, loads, body_ids, outputs,
-                                    remat)[1]
+                                    remat, checks)[1]
   return SCHEDULES[schedule](mjx_model, data, kinematics, loads, body_ids, outputs)
+
+
+STATIC = ("body_ids", "outputs", "remat", "schedule", "checks")
+
+
+@functools.partial(jax.jit, static_argnames=STATIC)
+def _inverse_dynamics(mjx_model, kinematics, loads, body_ids, outputs, remat, schedule, checks):
+  return trial_outputs(mjx_model, kinematics, loads, body_ids, outputs, remat, schedule, checks)
+
+
+@functools.partial(jax.jit, static_argnames=STATIC)
+def _inverse_dynamics_batch(mjx_model, kinematics, loads, body_ids, outputs, remat, schedule,
+                            checks):
+  fn = lambda k, ld: trial_outputs(mjx_model, k, ld, body_ids, outputs, remat, schedule, checks)
+  return jax.vmap(fn)(kinematics, loads)

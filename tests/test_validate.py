@@ -1,0 +1,149 @@
+"""Bad input: InputError naming the argument, or the documented warning; never XLA tracebacks."""
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, example, strategies as st
+
+import jaxid
+from jaxid import validate
+
+T = 6
+FIELDS = ["kinematics.qpos", "kinematics.qvel", "kinematics.qacc", "loads.grf_l", "loads.grf_r",
+          "loads.cop_l", "loads.cop_r", "loads.moment_l", "loads.moment_r", "loads.ext_forces"]
+
+
+@pytest.fixture(scope="module")
+def good(sample):
+  return jax.tree.map(lambda x: x[40:40 + T], sample)
+
+
+def put(trial, field, value):
+  group, name = field.split(".")
+  part = getattr(trial, group).replace(**{name: value})
+  return trial.replace(**{group: part})
+
+
+def get(trial, field):
+  group, name = field.split(".")
+  return getattr(getattr(trial, group), name)
+
+
+def run(model, trial):
+  return jaxid.inverse_dynamics(model, trial, outputs=jaxid.TORQUES)
+
+
+def malformed(kind, field, arr, data):
+  """A malformed version of one array of a valid trial."""
+  if kind == "rank":
+    return arr[0] if data.draw(st.booleans()) else arr[None, None]
+  if kind == "tail":
+    return np.concatenate([arr, arr[..., :1]], axis=-1)
+  if kind == "frames":
+    return arr[: data.draw(st.integers(1, T - 1))]
+  if kind == "int":
+    return arr.astype(data.draw(st.sampled_from([np.int32, np.int64, np.bool_])))
+  if kind == "complex":
+    return arr.astype(np.complex64)
+  if kind in ("nan", "inf"):
+    out = arr.copy()
+    idx = tuple(data.draw(st.integers(0, s - 1)) for s in arr.shape)
+    out[idx] = np.nan if kind == "nan" else data.draw(st.sampled_from([np.inf, -np.inf]))
+    return out
+  raise AssertionError(kind)
+
+
+KINDS = ["rank", "tail", "frames", "int", "complex", "nan", "inf"]
+
+
+@given(kind=st.sampled_from(KINDS), field=st.sampled_from(FIELDS), data=st.data())
+@example(kind="frames", field="loads.cop_r", data=None)
+@example(kind="nan", field="kinematics.qacc", data=None)
+def test_malformed_arrays_raise_input_error(gait_model, good, kind, field, data):
+  if data is None:  # the @example edge cases: fixed choices instead of drawn ones
+    class Fixed:
+      def draw(self, s):
+        return {"frames": 3}.get(kind, 0) if kind == "frames" else 0
+    data = Fixed()
+  bad = put(good, field, malformed(kind, field, np.asarray(get(good, field)), data))
+  with pytest.raises(jaxid.InputError) as e:
+    run(gait_model, bad)
+  msg = str(e.value)
+  # qpos fixes the frame axis: when qpos itself is cut short, the next array is the one named
+  qpos_cut = field == "kinematics.qpos" and kind == "frames" and "like kinematics.qpos" in msg
+  assert field in msg or qpos_cut, msg
+  assert "\n" not in msg
+
+
+def test_non_finite_names_array_and_frame(gait_model, good):
+  qacc = np.array(good.kinematics.qacc)
+  qacc[4, 7] = np.nan
+  with pytest.raises(jaxid.InputError, match=r"kinematics\.qacc.*frame 4"):
+    run(gait_model, put(good, "kinematics.qacc", qacc))
+
+
+def test_model_size_mismatch_names_nv(gait_model, good):
+  with pytest.raises(jaxid.InputError, match=r"kinematics\.qvel.*\(T, 20\).*\(6, 19\)"):
+    run(gait_model, put(good, "kinematics.qvel", np.asarray(good.kinematics.qvel)[:, :19]))
+  ext = np.zeros((T, 12, 6))
+  with pytest.raises(jaxid.InputError, match=r"loads\.ext_forces.*13, 6"):
+    run(gait_model, put(good, "loads.ext_forces", ext))
+
+
+def test_not_a_trial_and_bad_options(gait_model, good):
+  with pytest.raises(jaxid.InputError, match="trial"):
+    run(gait_model, {"qpos": 1})
+  with pytest.raises(jaxid.InputError, match="outputs"):
+    jaxid.inverse_dynamics(gait_model, good, outputs=("torques",))
+  with pytest.raises(jaxid.InputError, match="schedule"):
+    jaxid.inverse_dynamics(gait_model, good, schedule="fast")
+  with pytest.raises(jaxid.InputError, match="model"):
+    jaxid.inverse_dynamics(gait_model.mj_model, good)
+
+
+def test_quaternion_renormalised_within_tolerance_else_error(gait_model, good):
+  qpos = np.array(good.kinematics.qpos)
+  qpos[:, 3:7] *= 1 + 0.5 * validate.QUAT_TOL
+  near = run(gait_model, put(good, "kinematics.qpos", qpos))
+  ref = run(gait_model, good)
+  np.testing.assert_allclose(near["joint_torques"], ref["joint_torques"], atol=1e-5 * 1e3)
+  qpos[2, 3:7] *= 1.1
+  with pytest.raises(jaxid.InputError, match=r"kinematics\.qpos.*quaternion.*frame 2"):
+    run(gait_model, put(good, "kinematics.qpos", qpos))
+
+
+def test_cop_far_from_foot_warns_with_frame_and_distance(gait_model, good):
+  cop = np.array(good.loads.cop_l)
+  stance = np.flatnonzero(np.abs(cop).sum(1) > 0)
+  cop[stance[0]] *= 1000.0  # millimetres passed as metres
+  with pytest.warns(jaxid.InputWarning, match=rf"cop_l.* m from calcn_l at frame {stance[0]}"):
+    run(gait_model, put(good, "loads.cop_l", cop))
+  with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    run(gait_model, good)  # the sample itself: no warning
+
+
+def test_checkify_reports_nan_with_frame_inside_jit(gait_model, good):
+  """Traced inputs cannot be checked at the boundary: check_finite names key and frame."""
+  from jax.experimental import checkify
+
+  from jaxid import pipeline
+
+  m = gait_model.mjx()
+
+  @jax.jit
+  def checked(qacc):
+    k = good.kinematics.replace(qacc=qacc)
+    fn = lambda: pipeline.run_inverse_dynamics_jax(
+        m, __import__("mujoco").mjx.make_data(m), k, good.loads, gait_model.body_ids,
+        outputs=("joint_torques",), checks=True)[1]
+    return checkify.checkify(fn)()
+
+  qacc = jnp.asarray(good.kinematics.qacc).at[3, 5].set(jnp.inf)
+  err, out = checked(qacc)
+  assert "non-finite joint_torques at frame 3" in str(err.get())
+  err, _ = checked(jnp.asarray(good.kinematics.qacc))
+  assert err.get() is None
