@@ -146,26 +146,25 @@ def note_discrepancy(key: str, prec: str, rel: float, reason: str) -> None:
 
 
 def summary_lines() -> list[str]:
-  """The per-key max error table and the legacy discrepancies, for the terminal summary."""
+  """The per-key max error tables and the legacy discrepancies, for the terminal summary."""
   if not RECORDS and not DISCREPANCIES:
     return []
   lines = [
-    f"max |error| / scale per key (tolerance: float32 {RTOL['float32']:.0e}, float64"
-    f" {RTOL['float64']:.0e}; x2 where both sides are rounded)"
+    f"max |error| / scale per key (pass: <= float32 {RTOL['float32']:.0e}, float64"
+    f" {RTOL['float64']:.0e}; x2 where both sides are rounded). (n) comparisons, ! = failed"
   ]
-  labels = sorted({(lab, prec) for lab, prec, _ in RECORDS})
-  keys = sorted({k for _, _, k in RECORDS})
-  head = f"  {'key':<18}" + "".join(f"  {lab + ' [' + prec[-2:] + ']':<30}" for lab, prec in labels)
-  lines.append(head)
-  for k in keys:
-    row = f"  {k:<18}"
-    for lab, prec in labels:
-      r = RECORDS.get((lab, prec, k))
-      cell = "-" if r is None else f"{r.rel:.2e} ({r.n}x{' FAIL' if r.failed else ''})"
-      row += f"  {cell:<30}"
-    lines.append(row)
+  precs = ("float32", "float64")
+  for label in sorted({lab for lab, _, _ in RECORDS}):
+    lines.append(f"  {label:<34}" + "".join(f"{p:>22}" for p in precs))
+    for key in sorted({k for lab, _, k in RECORDS if lab == label}):
+      row = f"    {key:<32}"
+      for prec in precs:
+        r = RECORDS.get((label, prec, key))
+        cell = "-" if r is None else f"{r.rel:.2e} ({r.n}){' !' if r.failed else ''}"
+        row += f"{cell:>22}"
+      lines.append(row)
   if DISCREPANCIES:
-    lines.append("legacy discrepancies (candidate compared with MuJoCo C on these keys instead):")
+    lines.append("legacy discrepancies (the candidate is compared with MuJoCo C there instead):")
     for (k, prec), (rel, why) in sorted(DISCREPANCIES.items()):
-      lines.append(f"  {k} [{prec}]: legacy vs oracle max |error| / scale {rel:.3g}: {why}")
+      lines.append(f"  {k} [{prec}]: legacy max |error| / scale {rel:.3g}: {why}")
   return lines

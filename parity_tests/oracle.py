@@ -128,25 +128,55 @@ def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> d
   return out
 
 
-def simulate(mj_model: mujoco.MjModel, qpos0, qvel0, joint_torques, xfrc_applied):
-  """Forward-simulate under known generalized forces and body wrenches (MuJoCo C, float64).
+def simulate(
+  mj_model: mujoco.MjModel, qpos0, qvel0, qacc_target, loads, body_names=FOOT_NAMES
+) -> dict:
+  """Forward-simulate under known joint torques and known foot loads (MuJoCo C, float64).
 
-  joint_torques [T, nv] go into qfrc_applied, xfrc_applied [T, nbody, 6] into xfrc_applied. Each
-  frame's qacc comes from mj_forward at that frame's state; the state then advances with
-  mj_step at the model's timestep. Returns qpos, qvel, qacc [T, ...] and the number of active
-  constraint rows seen (0 when no joint limit was reached, so qfrc_inverse has no constraint part).
+  Each step t: the foot loads of frame t (contract's rule and wrench, at the current xipos) plus
+  ext_forces go into xfrc_applied; the joint torques are those that would give qacc_target[t]
+  under these loads (mj_inverse minus J' xfrc), with the free root's six rows set to zero (an
+  unactuated floating base), into qfrc_applied; mj_forward gives the state's actual qacc; mj_step
+  advances at the model's timestep. Returns the trial the motion makes (qpos, qvel, qacc), the
+  applied torques [T, nv], the applied xfrc [T, nbody, 6], and nefc: the number of constraint
+  rows seen (0: no joint limit was reached, so no force other than the known ones acted).
   """
   m = mj_model
   d = mujoco.MjData(m)
+  feet = body_ids(m, tuple(body_names))
+  free = root_is_free(m)
+  ld = {
+    k: np.asarray(_field(loads, k), np.float64)
+    for k in ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces")
+  }
+  n = len(qacc_target)
+  out = {
+    "qpos": np.zeros((n, m.nq)),
+    "qvel": np.zeros((n, m.nv)),
+    "qacc": np.zeros((n, m.nv)),
+    "torques": np.zeros((n, m.nv)),
+    "xfrc": np.zeros((n, m.nbody, 6)),
+    "nefc": 0,
+  }
   d.qpos[:], d.qvel[:] = qpos0, qvel0
-  n = joint_torques.shape[0]
-  qpos, qvel, qacc = np.zeros((n, m.nq)), np.zeros((n, m.nv)), np.zeros((n, m.nv))
-  nefc = 0
   for t in range(n):
-    d.qfrc_applied[:] = joint_torques[t]
-    d.xfrc_applied[:] = xfrc_applied[t]
+    d.qacc[:] = qacc_target[t]
+    d.xfrc_applied[:] = 0.0
+    d.qfrc_applied[:] = 0.0
+    mujoco.mj_inverse(m, d)
+    xfrc = ld["ext_forces"][t].copy()
+    for side, b in zip("lr", feet, strict=True):
+      cop, grf, mom = ld[f"cop_{side}"][t], ld[f"grf_{side}"][t], ld[f"moment_{side}"][t]
+      if in_contact(cop):
+        xfrc[b] += foot_terms(d, b, grf, cop, mom)[0]
+    tau = d.qfrc_inverse - generalized(m, d, xfrc)
+    if free:
+      tau[:6] = 0.0
+    d.qfrc_applied[:] = tau
+    d.xfrc_applied[:] = xfrc
     mujoco.mj_forward(m, d)
-    nefc += int(d.nefc)
-    qpos[t], qvel[t], qacc[t] = d.qpos, d.qvel, d.qacc
+    out["nefc"] += int(d.nefc)
+    out["qpos"][t], out["qvel"][t], out["qacc"][t] = d.qpos, d.qvel, d.qacc
+    out["torques"][t], out["xfrc"][t] = tau, xfrc
     mujoco.mj_step(m, d)
-  return qpos, qvel, qacc, nefc
+  return out

@@ -246,3 +246,40 @@ def with_edges(test):
   for kind in reversed(EDGES):
     test = example(trial=edge_trial(kind))(test)
   return test
+
+
+# ----------------------------------------------------------------------------------------------
+# Forward-simulation round trips: a start state of a sample trial, joint accelerations to aim
+# for, and the foot loads of the sample (some frames' loads dropped: swing) plus ext_forces.
+
+
+@functools.cache
+def long_sample() -> Trial:
+  """200 frames of the bundled model's sample trial (seed 0): start states and loads."""
+  return jaxid.sample_trial(bundled(), n_frames=200, seed=0)
+
+
+@st.composite
+def round_trips(draw, n_frames: int = N_FRAMES) -> dict:
+  """Inputs of parity_tests.oracle.simulate: qpos0, qvel0, qacc_target [T, nv], loads."""
+  base = long_sample()
+  m = bundled().mj_model
+  k = draw(st.integers(0, base.n_frames - n_frames))
+  window = slice(k, k + n_frames)
+  qacc = np.asarray(base.kinematics.qacc[window]) + draw(_vec((n_frames, m.nv), 20.0))
+  loads = {
+    f: np.array(getattr(base.loads, f)[window])
+    for f in ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces")
+  }
+  for side in "lr":
+    keep = np.array(draw(st.lists(st.booleans(), min_size=n_frames, max_size=n_frames)))
+    for f in ("grf", "cop", "moment"):
+      loads[f"{f}_{side}"][~keep] = 0.0  # dropped: swing for that frame
+  loads["ext_forces"] = draw(ext_forces(m, n_frames))
+  return {
+    "start": k,
+    "qpos0": np.asarray(base.kinematics.qpos[k]),
+    "qvel0": np.asarray(base.kinematics.qvel[k]),
+    "qacc_target": qacc,
+    "loads": Loads(**loads),
+  }
