@@ -24,9 +24,9 @@ def _options(model: Model, outputs, schedule: str):
   return pipeline.check_outputs(model.mjx(), outputs)
 
 
-def _run(model, trial, outputs, remat, schedule, checks, batch_shape):
+def _run(model, mjx_model, trial, outputs, remat, schedule, checks, batch_shape):
   fn = pipeline._inverse_dynamics_batch if batch_shape else pipeline._inverse_dynamics
-  args = (model.mjx(), trial.kinematics, trial.loads)
+  args = (mjx_model, trial.kinematics, trial.loads)
   kw = dict(body_ids=model.body_ids, outputs=outputs, remat=remat, schedule=schedule)
   if not checks:
     return fn(*args, checks=False, **kw)
@@ -46,23 +46,30 @@ def inverse_dynamics(model: Model, trial: Trial, outputs=None, remat: bool = Fal
   Inputs are validated here, once per call (jaxid.InputError; InputWarning for a COP far from
   the foot). Jitted: compiles once per (model, shapes, options).
   """
+  return _inverse(model, model.mjx() if isinstance(model, Model) else None, trial, outputs,
+                  remat, schedule, check_finite)
+
+
+def _inverse(model, mjx_model, trial, outputs, remat, schedule, check_finite):
   outputs = _options(model, outputs, schedule)
   trial, batch_shape = validate.check_trial(model.mj_model, trial)
   concrete = not isinstance(trial.kinematics.qpos, jax.core.Tracer)
   run_outputs = tuple(dict.fromkeys(outputs + DISTANCES)) if concrete else outputs
-  out = _run(model, trial, run_outputs, remat, schedule, check_finite, batch_shape)
+  out = _run(model, mjx_model, trial, run_outputs, remat, schedule, check_finite, batch_shape)
   if concrete:
     validate.warn_far_cop(out, model.body_names)
   return {k: out[k] for k in outputs}
 
 
 def inverse_dynamics_batched(model: Model, trials: Trial, mesh: Mesh | None = None,
-                             **kwargs) -> dict:
+                             outputs=None, remat: bool = False, schedule: str = "scan",
+                             check_finite: bool = False) -> dict:
   """A batch (leading axis B) sharded over a mesh's devices along the batch axis.
 
   mesh: a jax.sharding.Mesh whose first axis splits the batch; default all devices in one axis
   named "batch". The batch is padded to a multiple of that axis's size (repeating the last
-  trial) and the padding is stripped from the outputs. kwargs: as inverse_dynamics.
+  trial) and the padding is stripped from the outputs; the model is replicated on every device.
+  Other arguments: as inverse_dynamics.
   """
   if mesh is None:
     mesh = Mesh(np.array(jax.devices()), ("batch",))
@@ -76,7 +83,7 @@ def inverse_dynamics_batched(model: Model, trials: Trial, mesh: Mesh | None = No
   pad = (-b) % n_dev
   padded = jax.tree.map(lambda x: np.concatenate([x, np.repeat(x[-1:], pad, 0)]) if pad else x,
                         trials)
-  sharding = NamedSharding(mesh, PartitionSpec(axis))
-  padded = jax.device_put(padded, sharding)
-  out = inverse_dynamics(model, padded, **kwargs)
+  padded = jax.device_put(padded, NamedSharding(mesh, PartitionSpec(axis)))
+  replicated = jax.device_put(model.mjx(), NamedSharding(mesh, PartitionSpec()))
+  out = _inverse(model, replicated, padded, outputs, remat, schedule, check_finite)
   return jax.tree.map(lambda x: x[:b], out)
