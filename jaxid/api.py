@@ -36,12 +36,14 @@ def _run(model, mjx_model, trial, outputs, remat, schedule, checks, batch_shape)
 
 
 def inverse_dynamics(model: Model, trial: Trial, outputs=None, remat: bool = False,
-                     schedule: str = "scan", check_finite: bool = False) -> dict:
+                     schedule: str = "auto", check_finite: bool = False) -> dict:
   """Outputs of a trial (leading axis T) or of a batch of trials (leading axes B, T).
 
   model: from jaxid.load_model; trial: a Trial pytree; outputs: keys to compute (static,
   default all of ALL_OUTPUTS); remat: checkpoint each frame for long-trial gradients;
-  schedule: "scan" (the guide's lax.scan), "vmap" (all frames at once) or "chunked";
+  schedule: "auto" (the fastest measured for the shape: "chunked" for one trial, "scan" for a
+  batch), "scan" (the guide's lax.scan), "vmap" (all frames at once) or "chunked" (a scan over
+  chunks of 8 vmapped frames);
   check_finite: run checkify checks that raise on a NaN/Inf output, naming key and frame.
   Inputs are validated here, once per call (jaxid.InputError; InputWarning for a COP far from
   the foot). Jitted: compiles once per (model, shapes, options).
@@ -62,7 +64,7 @@ def _inverse(model, mjx_model, trial, outputs, remat, schedule, check_finite):
 
 
 def inverse_dynamics_batched(model: Model, trials: Trial, mesh: Mesh | None = None,
-                             outputs=None, remat: bool = False, schedule: str = "scan",
+                             outputs=None, remat: bool = False, schedule: str = "auto",
                              check_finite: bool = False) -> dict:
   """A batch (leading axis B) sharded over a mesh's devices along the batch axis.
 

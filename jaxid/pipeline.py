@@ -167,26 +167,38 @@ def frames_vmap(model: mjx.Model, data: mjx.Data, kinematics: Kinematics, loads:
 
 def frames_chunked(model: mjx.Model, data: mjx.Data, kinematics: Kinematics, loads: Loads,
                    body_ids, outputs=None, chunk: int = 8) -> dict:
-  """A scan over chunks of `chunk` vmapped frames (T must be a multiple of chunk)."""
+  """A scan over chunks of `chunk` vmapped frames; T is padded to a multiple of chunk (the last
+  frame repeated) and the padding stripped, so any T works."""
   outputs = check_outputs(model, outputs)
   n = kinematics.qpos.shape[0]
-  split = lambda x: x.reshape((n // chunk, chunk) + x.shape[1:])
+  pad = (-n) % chunk
+  grow = lambda x: jnp.concatenate([x, jnp.repeat(x[-1:], pad, axis=0)]) if pad else x
+  split = lambda x: grow(x).reshape(((n + pad) // chunk, chunk) + x.shape[1:])
   xs = jax.tree.map(split, (kinematics, loads))
 
   def step(carry, x):
     return carry, frames_vmap(model, data, x[0], x[1], body_ids, outputs)
 
   _, out = jax.lax.scan(step, None, xs)
-  return jax.tree.map(lambda y: y.reshape((n,) + y.shape[2:]), out)
+  return jax.tree.map(lambda y: y.reshape((n + pad,) + y.shape[2:])[:n], out)
 
 
-SCHEDULES = {"scan": None, "vmap": frames_vmap, "chunked": frames_chunked}
+def auto_schedule(batched: bool) -> str:
+  """The schedule measured fastest on CPU (benchmarks/report.md): chunks of vmapped frames for
+  one trial; for a batch, the scan with the batch vmapped inside (vmap over B x T frames at once
+  was slower)."""
+  return "scan" if batched else "chunked"
+
+
+SCHEDULES = {"auto": None, "scan": None, "vmap": frames_vmap, "chunked": frames_chunked}
 
 
 def trial_outputs(mjx_model, kinematics, loads, body_ids, outputs, remat, schedule, checks):
   """Outputs of one trial with the chosen schedule (traceable; jitted by callers)."""
   data = mjx.make_data(mjx_model)
-  if schedule == "scan" or checks:
+  if schedule == "auto":
+    schedule = auto_schedule(batched=False)
+  if schedule == "scan" or checks or remat:  # remat and checks are per scanned frame
     return run_inverse_dynamics_jax(mjx_model, data, kinematics, loads, body_ids, outputs,
                                     remat, checks)[1]
   return SCHEDULES[schedule](mjx_model, data, kinematics, loads, body_ids, outputs)
@@ -203,5 +215,7 @@ def _inverse_dynamics(mjx_model, kinematics, loads, body_ids, outputs, remat, sc
 @functools.partial(jax.jit, static_argnames=STATIC)
 def _inverse_dynamics_batch(mjx_model, kinematics, loads, body_ids, outputs, remat, schedule,
                             checks):
+  if schedule == "auto":
+    schedule = auto_schedule(batched=True)
   fn = lambda k, ld: trial_outputs(mjx_model, k, ld, body_ids, outputs, remat, schedule, checks)
   return jax.vmap(fn)(kinematics, loads)
