@@ -19,7 +19,7 @@ nox.options.sessions = ["tests", "lint"]
 ROOT = Path(__file__).parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
-EXTRAS = "test,bench,ml,lint"
+EXTRAS = "test,bench,ml,lint,docs"
 
 
 def _env(session: nox.Session) -> dict[str, str]:
@@ -82,3 +82,10 @@ def lint(session: nox.Session) -> None:
   env = _env(session)
   session.run(str(BIN / "ruff"), "check", ".", env=env, external=True)
   session.run(str(BIN / "ruff"), "format", "--check", ".", env=env, external=True)
+
+
+@nox.session(default=False)
+def docs(session: nox.Session) -> None:
+  """Build the docs with mkdocs --strict (warnings are errors); their code runs in tests."""
+  env = _env(session)
+  session.run(str(BIN / "python"), "-m", "mkdocs", "build", "--strict", env=env, external=True)
