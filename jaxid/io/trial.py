@@ -1,0 +1,209 @@
+"""Whole trials: OpenSim files in, a jaxid Trial out; results and sample trials to files."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+
+from jaxid import filters
+from jaxid.errors import InputError
+from jaxid.io import opensim
+from jaxid.io.coordinates import CoordinateMap
+from jaxid.types import Loads, Trial
+
+ID_NAME = "Inverse Dynamics Generalized Forces"
+# OpenSim's example gait files: the right foot unprefixed, the left with "1_".
+CLASSIC_NAMES = {"right": "", "left": "1_"}
+
+
+@dataclasses.dataclass
+class TrialInfo:
+  """What read_trial found: time (T,), dt (s), the coordinate map, columns it ignored, the GRF
+  file it used ('' for none), whether the GRF was resampled, the filter cutoff (Hz or None)."""
+
+  time: np.ndarray
+  dt: float
+  cmap: CoordinateMap
+  ignored: list[str]
+  grf_path: str = ""
+  resampled: bool = False
+  cutoff: float | None = None
+
+
+def coordinate_values(
+  cmap: CoordinateMap,
+  table: opensim.Table,
+  in_degrees: bool | None = None,
+  ignore_unknown: bool = False,
+) -> tuple[np.ndarray, dict, list[str]]:
+  """(values (T, n) in cmap.names order, rad and m; {coupled name: (T,)} given by the file;
+  ignored labels) from a coordinates table.
+
+  InputError for labels the model does not have (listing the model's coordinates) unless
+  ignore_unknown, for missing coordinates (named), and when the file does not say whether its
+  angles are in degrees and in_degrees is not given.
+  """
+  where = table.path or "coordinates"
+  names = list(cmap.names)
+  coupled = {c.name: c for c in cmap.coupled_coordinates}
+  unknown = [k for k in table.labels if k not in names and k not in coupled]
+  if unknown and not ignore_unknown:
+    raise InputError(
+      f"{where}: coordinates {unknown} are not in the model; its coordinates are"
+      f" {names + list(coupled)} (--ignore-unknown skips extra columns)."
+    )
+  missing = [k for k in names if k not in table.labels]
+  if missing:
+    raise InputError(f"{where}: missing columns {missing} for the model's coordinates.")
+  deg = table.in_degrees if in_degrees is None else bool(in_degrees)
+  if deg is None:
+    raise InputError(
+      f"{where}: the header has no inDegrees line; say whether its angles are in"
+      " degrees (--in-degrees yes|no, in_degrees=True|False)."
+    )
+  values = table.columns(names).copy()
+  if deg:
+    values[:, cmap.rotational] = np.radians(values[:, cmap.rotational])
+  given = {}
+  for k, c in coupled.items():
+    if k in table.labels:
+      col = table.column(k)
+      given[k] = np.radians(col) if deg and c.kind == "rotational" else col.copy()
+  return values, given, unknown
+
+
+def read_trial(
+  model,
+  coordinates,
+  grf=None,
+  external_loads=None,
+  cutoff: float | None = filters.DEFAULT_CUTOFF,
+  resample_grf: bool = False,
+  in_degrees: bool | None = None,
+  ignore_unknown: bool = False,
+  name_map: dict | None = None,
+) -> tuple[Trial, TrialInfo]:
+  """A jaxid Trial (float64 NumPy, MuJoCo frame) from OpenSim files, as OpenSim's ID tool reads
+  them.
+
+  coordinates: IK .mot path (or Table); grf: GRF .mot path (or Table; default the datafile
+  named in external_loads; None and no datafile: no external loads); external_loads: .xml path
+  (or ExternalLoads; default r_/l_ prefixed columns, see opensim.default_external_loads);
+  cutoff: low-pass of the coordinates in Hz (-1 or None: none); resample_grf: interpolate the
+  GRF onto the coordinates' times when they differ (otherwise an InputError); in_degrees:
+  overrides the file's inDegrees; ignore_unknown: skip coordinate columns the model lacks.
+  """
+  cmap = CoordinateMap.from_model(model, name_map)
+  table = coordinates if isinstance(coordinates, opensim.Table) else opensim.read_table(coordinates)
+  dt = table.dt()
+  values, given, ignored = coordinate_values(cmap, table, in_degrees, ignore_unknown)
+  kin = cmap.kinematics(values, dt, cutoff, coupled_values=given)
+  ext = external_loads
+  if ext is not None and not isinstance(ext, opensim.ExternalLoads):
+    ext = opensim.read_external_loads(ext)
+  if grf is None and ext is not None and ext.datafile:
+    grf = ext.datafile
+  info = TrialInfo(
+    table.time, dt, cmap, ignored, cutoff=float(cutoff) if filters.filter_enabled(cutoff) else None
+  )
+  m = getattr(model, "mj_model", model)
+  n = table.n_frames
+  if grf is None:
+    loads = {f"{k}_{s}": np.zeros((n, 3)) for k in ("grf", "cop", "moment") for s in "lr"}
+    loads["ext_forces"] = np.zeros((n, m.nbody, 6))
+  else:
+    gt = grf if isinstance(grf, opensim.Table) else opensim.read_table(grf)
+    info.grf_path = gt.path
+    aligned = opensim.align(table.time, gt, resample_grf)
+    info.resampled = aligned is not gt
+    feet = tuple(getattr(model, "body_names", ("calcn_l", "calcn_r")))
+    ext = ext or opensim.default_external_loads(feet)
+    loads = opensim.grf_loads(aligned, ext, model, kin.qpos, cmap.ground)
+  return Trial(kin, Loads(**loads)), info
+
+
+def coordinates_table(
+  cmap: CoordinateMap,
+  time,
+  qpos,
+  in_degrees: bool = True,
+  name: str = "Coordinates",
+  coupled: bool = False,
+) -> opensim.Table:
+  """An IK-style coordinates table (OpenSim's names; degrees when in_degrees) from qpos;
+  coupled: also write the joints that follow joint equalities (not OpenSim coordinates)."""
+  values = cmap.from_qpos(qpos)
+  coords = cmap.coordinates
+  if coupled and cmap.coupled_coordinates:
+    values = np.concatenate([values, cmap.coupled_from_qpos(qpos)], axis=1)
+    coords = cmap.all_coordinates
+  rot = np.array([c.kind == "rotational" for c in coords])
+  if in_degrees:
+    values[:, rot] = np.degrees(values[:, rot])
+  return opensim.Table([c.name for c in coords], time, values, name, bool(in_degrees))
+
+
+def results_table(cmap: CoordinateMap, time, qpos, joint_torques) -> opensim.Table:
+  """OpenSim Inverse Dynamics output: <coordinate>_moment (N m) / _force (N), inDegrees=no."""
+  labels, values = cmap.generalized_forces(qpos, joint_torques)
+  return opensim.Table(labels, time, values, ID_NAME, False)
+
+
+def write_results(path, cmap: CoordinateMap, time, qpos, joint_torques) -> opensim.Table:
+  table = results_table(cmap, time, qpos, joint_torques)
+  opensim.write_table(path, table)
+  return table
+
+
+def classic_external_loads(feet=("calcn_l", "calcn_r")) -> opensim.ExternalLoads:
+  """OpenSim's example naming: right ground_force_v*, left 1_ground_force_v*."""
+  left, right = feet
+  return opensim.ExternalLoads(
+    tuple(
+      opensim.ExternalForce(
+        side, body, f"{p}ground_force_v", f"{p}ground_force_p", f"{p}ground_torque_"
+      )
+      for side, body, p in (
+        ("right", right, CLASSIC_NAMES["right"]),
+        ("left", left, CLASSIC_NAMES["left"]),
+      )
+    )
+  )
+
+
+def write_sample(
+  out_dir,
+  model=None,
+  n_frames: int = 200,
+  seed: int = 0,
+  dt: float = 0.01,
+  name_map: dict | None = None,
+) -> dict:
+  """Write jaxid's sample trial as OpenSim files: ik.mot (degrees), grf.mot and loads.xml.
+
+  Returns {"coordinates", "grf", "external_loads": paths, "trial": the Trial written}.
+  """
+  import jaxid
+
+  model = model if model is not None else jaxid.load_model("gait_lowerbody")
+  trial = jaxid.sample_trial(model, n_frames=n_frames, seed=seed, dt=dt)
+  os.makedirs(out_dir, exist_ok=True)
+  cmap = CoordinateMap.from_model(model, name_map)
+  time = np.arange(trial.n_frames) * dt
+  paths = {
+    k: os.path.join(out_dir, f)
+    for k, f in (("coordinates", "ik.mot"), ("grf", "grf.mot"), ("external_loads", "loads.xml"))
+  }
+  opensim.write_table(
+    paths["coordinates"], coordinates_table(cmap, time, trial.kinematics.qpos, True)
+  )
+  feet = tuple(getattr(model, "body_names", ("calcn_l", "calcn_r")))
+  ext = classic_external_loads(feet)
+  grf = opensim.grf_table(time, trial.loads, ext, "grf", feet, cmap.ground)
+  opensim.write_table(paths["grf"], grf)
+  opensim.write_external_loads(paths["external_loads"], ext, "grf.mot")
+  if np.any(np.asarray(trial.loads.ext_forces)):
+    raise InputError("write_sample: ext_forces are not written to the GRF file.")
+  return {**paths, "trial": trial}
