@@ -4,6 +4,7 @@
   python -m jaxid.cli run --model gait_lowerbody --coordinates trial/ik.mot \\
       --grf trial/grf.mot --external-loads trial/loads.xml --out trial/id.sto --plot trial/id.png
   python -m jaxid.cli demo --out-dir demo/
+  python -m jaxid.cli check --candidate package.module:function
 
 Bad input exits with status 2 and one line on stderr saying what is wrong.
 """
@@ -27,6 +28,7 @@ EXAMPLES = """examples:
   python -m jaxid.cli run --model my_model.xml --coordinates ik.mot --grf grf_1000Hz.mot \\
       --external-loads loads.xml --resample-grf --cutoff 6 --out id.sto
   python -m jaxid.cli demo --out-dir demo
+  python -m jaxid.cli check --candidate parity_tests.adapters:jaxid_candidate
 """
 
 
@@ -110,7 +112,51 @@ def _parser() -> argparse.ArgumentParser:
   demo.add_argument("--out-dir", default="jaxid_demo")
   demo.add_argument("--frames", type=int, default=200)
   demo.add_argument("--no-plot", action="store_true")
+  check = sub.add_parser(
+    "check",
+    help="run the parity harness (parity_tests/, a source checkout) against a candidate",
+    description="Runs pytest parity_tests --candidate SPEC; the harness prints its summary"
+    " table. Arguments after -- go to pytest.",
+  )
+  check.add_argument(
+    "--candidate",
+    required=True,
+    metavar="package.module:function",
+    help="a function (mj_model, kinematics, loads, body_names) -> dict of contract outputs",
+  )
+  check.add_argument(
+    "--profile", default="ci", help="Hypothesis profile: ci, dev or thorough (default ci)"
+  )
+  check.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
   return ap
+
+
+def _cmd_check(args) -> int:
+  import importlib
+  import subprocess
+
+  module, sep, func = args.candidate.partition(":")
+  if not sep or not module or not func:
+    raise InputError(f"--candidate: expected package.module:function, got {args.candidate!r}.")
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  if not os.path.isdir(os.path.join(root, "parity_tests")):
+    raise InputError(
+      f"check: the parity harness (parity_tests/) is not next to jaxid in {root}; run it from"
+      " a source checkout of jaxid."
+    )
+  sys.path.insert(0, root)
+  try:
+    mod = importlib.import_module(module)
+  except ImportError as e:
+    raise InputError(f"--candidate: cannot import {module!r} ({e}).") from None
+  finally:
+    sys.path.remove(root)
+  if not callable(getattr(mod, func, None)):
+    raise InputError(f"--candidate: {module!r} has no function {func!r}.")
+  env = dict(os.environ, HYPOTHESIS_PROFILE=args.profile)
+  cmd = [sys.executable, "-m", "pytest", "parity_tests", "-q", "--candidate", args.candidate]
+  print(" ".join(cmd[2:]), file=sys.stderr, flush=True)
+  return subprocess.call(cmd + list(args.pytest_args), cwd=root, env=env)
 
 
 def _cmd_sample(args) -> int:
@@ -234,6 +280,8 @@ def main(argv=None) -> int:
         return _cmd_sample(args)
       if args.command == "demo":
         return _cmd_demo(args)
+      if args.command == "check":
+        return _cmd_check(args)
       run(args)
       return 0
   except InputError as e:

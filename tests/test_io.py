@@ -709,6 +709,14 @@ def test_cli_help_and_subprocess_error(tmp_path, capsys):
   assert e.value.code == 0
   out = capsys.readouterr().out
   assert "examples:" in out and "--external-loads" in out and "--cutoff" in out
+  for spec, match in (
+    ("nomodule", "expected package.module:function"),
+    ("no_such_pkg.mod:fn", "cannot import 'no_such_pkg.mod'"),
+    ("jaxid.api:no_such_fn", "'jaxid.api' has no function 'no_such_fn'"),
+  ):
+    assert cli.main(["check", "--candidate", spec]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("jaxid: error: --candidate: ") and match in err, err
   proc = subprocess.run(
     [
       sys.executable,
