@@ -36,7 +36,9 @@ class Model:
     """The MJX model, float64 when jax_enable_x64 is on (cached per precision)."""
     x64 = bool(jax.config.jax_enable_x64)
     if x64 not in self._mjx:
-      self._mjx[x64] = mjx.put_model(self.mj_model)
+      # Concrete even when first called inside a user's jit: a cached tracer would leak.
+      with jax.ensure_compile_time_eval():
+        self._mjx[x64] = mjx.put_model(self.mj_model)
     return self._mjx[x64]
 
   @property
@@ -76,6 +78,10 @@ def prepare(mj_model: mujoco.MjModel) -> mujoco.MjModel:
 def load_mj_model(name_or_path: str | os.PathLike) -> mujoco.MjModel:
   """The MuJoCo C model of a bundled name or an MJCF path, prepared for inverse dynamics."""
   path = os.fspath(name_or_path)
+  if path == "myolegs":  # MyoLeg from myo-sim (the jaxid[myo] extra), pruned: see jaxid/myo.py
+    from jaxid import myo
+
+    return prepare(myo.load_myolegs_mj())
   if path in BUNDLED:
     path = bundled_path(path)
   elif not os.path.exists(path):
