@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import jax
 import numpy as np
-import pytest
 
 import jaxid
 from parity_tests import strategies as S
