@@ -89,3 +89,22 @@ def docs(session: nox.Session) -> None:
   """Build the docs with mkdocs --strict (warnings are errors); their code runs in tests."""
   env = _env(session)
   session.run(str(BIN / "python"), "-m", "mkdocs", "build", "--strict", env=env, external=True)
+
+
+@nox.session(default=False)
+def parity_myo(session: nox.Session) -> None:
+  """MyoLeg (myo-sim): exact pruning, MJX sensor_acc, jaxid vs MuJoCo C; slow tests included."""
+  env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
+  session.run(str(BIN / "python"), "-m", "pip", "install", "-q", "myo-sim==0.2.3",
+              external=True)
+  session.run(str(BIN / "python"), "-m", "pytest", "tests/test_myo.py", "-m", "slow or not slow",
+              *session.posargs, env=env, external=True)
+
+
+@nox.session(default=False)
+def opensim(session: nox.Session) -> None:
+  """Cross-check .mot/.sto files and joint moments against OpenSim's own tools (opensim 4.6)."""
+  env = _env(session)
+  session.run(str(BIN / "python"), "-m", "pip", "install", "-q", "opensim==4.6", external=True)
+  session.run(str(BIN / "python"), "-m", "pytest", "tests/test_io.py", "-k", "opensim", "-rs",
+              *session.posargs, env=env, external=True)
