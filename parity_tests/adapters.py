@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 
+import jax
+
 import jaxid
 from jaxid.model import FOOT_NAMES, from_mj_model
 
@@ -22,6 +24,13 @@ def jaxid_model(mj_model, body_names=FOOT_NAMES) -> jaxid.Model:
   hit = _MODELS.get(key)
   if hit is None or hit.mj_model is not mj_model:
     hit = _MODELS[key] = from_mj_model(mj_model, tuple(body_names))
+    # jaxid bug (parity_tests/test_jaxid_model.py): Model.mjx() caches mjx.put_model per
+    # precision, and when first called under a trace (a user's jax.jit) it caches tracers, so
+    # every later call fails with UnexpectedTracerError. Build both outside any trace.
+    with jax.ensure_compile_time_eval():
+      for x64 in (False, True):
+        with jax.enable_x64(x64):
+          hit.mjx()
   return hit
 
 
@@ -35,8 +44,9 @@ def jaxid_candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES) -> dict:
   return dict(jaxid.inverse_dynamics(model, trial))
 
 
-# Modules whose source the checklist's static checks (AST) read for this candidate.
-jaxid_candidate.source_modules = ("parity_tests.adapters", "jaxid")
+# Packages whose every module the checklist's static checks read (no `_impl` anywhere in jaxid);
+# the functions a candidate actually runs under tracing are found from its jaxpr.
+jaxid_candidate.source_packages = ("jaxid",)
 
 LOAD_KEYS = ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces")
 DEFAULT = "parity_tests.adapters:jaxid_candidate"
@@ -53,12 +63,3 @@ def load(spec: str):
   if not callable(fn):
     raise ValueError(f"--candidate: {spec!r} is not callable")
   return fn
-
-
-def source_modules(fn) -> tuple[str, ...]:
-  """Modules holding a candidate's source: its declared ones, else its own module's package."""
-  declared = getattr(fn, "source_modules", None)
-  if declared:
-    return tuple(declared)
-  mod = getattr(fn, "__module__", None) or ""
-  return (mod,)

@@ -131,3 +131,22 @@ class Harness:
 
 def trial_of(kinematics: Kinematics, loads: Loads) -> Trial:
   return Trial(kinematics, loads)
+
+
+BACKEND_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+
+
+@contextlib.contextmanager
+def count_compiles():
+  """Yields a one-element list counting XLA compilations (persistent-cache loads included)."""
+  n = [0]
+
+  def listener(event, duration, **_):
+    if event == BACKEND_COMPILE_EVENT:
+      n[0] += 1
+
+  jax.monitoring.register_event_duration_secs_listener(listener)
+  try:
+    yield n
+  finally:
+    jax.monitoring.unregister_event_duration_listener(listener)
