@@ -19,7 +19,7 @@ nox.options.sessions = ["tests", "lint"]
 ROOT = Path(__file__).parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
-EXTRAS = "test,bench,ml,lint,docs"
+EXTRAS = "test,bench,ml,lint,docs,plot,myo"
 
 
 def _env(session: nox.Session) -> dict[str, str]:

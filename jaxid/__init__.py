@@ -4,6 +4,7 @@ from jaxid.api import inverse_dynamics, inverse_dynamics_batched
 from jaxid.errors import InputError
 from jaxid.validate import InputWarning
 from jaxid.model import FOOT_NAMES, Model, load_model
+from jaxid.myo import prune_for_inverse
 from jaxid.pipeline import ALL_OUTPUTS, TORQUES, run_inverse_dynamics_jax
 from jaxid.sample import sample_trial
 from jaxid.types import Kinematics, Loads, Trial
@@ -21,6 +22,7 @@ __all__ = [
     "inverse_dynamics_batched",
     "InputWarning",
     "load_model",
+    "prune_for_inverse",
     "run_inverse_dynamics_jax",
     "sample_trial",
 ]
