@@ -12,23 +12,37 @@ import pytest
 ROOT = Path(__file__).parent
 
 # Persistent compilation cache: MJX programs compile slowly on CPU; reuse them across runs.
-jax.config.update("jax_compilation_cache_dir", os.environ.get(
-    "JAX_COMPILATION_CACHE_DIR", str(ROOT / ".cache" / "jax")))
+jax.config.update(
+  "jax_compilation_cache_dir",
+  os.environ.get("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".cache" / "jax")),
+)
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
 
 _ci = hypothesis.settings.get_profile("ci")
 hypothesis.settings.register_profile(
-    "ci", _ci, max_examples=8, deadline=None, print_blob=True, derandomize=True, database=None,
-    suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
+  "ci",
+  _ci,
+  max_examples=8,
+  deadline=None,
+  print_blob=True,
+  derandomize=True,
+  database=None,
+  suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
 )
 hypothesis.settings.register_profile(
-    "dev", max_examples=20, deadline=None, print_blob=True,
-    suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
+  "dev",
+  max_examples=20,
+  deadline=None,
+  print_blob=True,
+  suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
 )
 hypothesis.settings.register_profile(
-    "thorough", max_examples=200, deadline=None, print_blob=True,
-    suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
+  "thorough",
+  max_examples=200,
+  deadline=None,
+  print_blob=True,
+  suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
 )
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 

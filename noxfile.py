@@ -26,27 +26,36 @@ def _env(session: nox.Session) -> dict[str, str]:
   """Create or refresh .venv; return the environment to run its tools in."""
   stamp = VENV / ".jaxid-stamp"
   digest = hashlib.sha256(
-      b"".join((ROOT / f).read_bytes() for f in ("pyproject.toml", "constraints.txt"))
+    b"".join((ROOT / f).read_bytes() for f in ("pyproject.toml", "constraints.txt"))
   ).hexdigest()
   if not stamp.exists() or stamp.read_text() != digest:
     session.run("python3", "-m", "venv", str(VENV), external=True)
-    session.run(str(BIN / "python"), "-m", "pip", "install", "-q", "-c", "constraints.txt",
-                "-e", f".[{EXTRAS}]", external=True)
+    session.run(
+      str(BIN / "python"),
+      "-m",
+      "pip",
+      "install",
+      "-q",
+      "-c",
+      "constraints.txt",
+      "-e",
+      f".[{EXTRAS}]",
+      external=True,
+    )
     stamp.write_text(digest)
   cache = ROOT / ".cache" / "jax"
   return {
-      "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-      "VIRTUAL_ENV": str(VENV),
-      "JAX_COMPILATION_CACHE_DIR": str(cache),
-      "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-      "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
+    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    "VIRTUAL_ENV": str(VENV),
+    "JAX_COMPILATION_CACHE_DIR": str(cache),
+    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
   }
 
 
 def _pytest(session: nox.Session, *args: str, profile: str = "ci") -> None:
   env = _env(session) | {"HYPOTHESIS_PROFILE": profile}
-  session.run(str(BIN / "python"), "-m", "pytest", *args, *session.posargs, env=env,
-              external=True)
+  session.run(str(BIN / "python"), "-m", "pytest", *args, *session.posargs, env=env, external=True)
 
 
 @nox.session
@@ -64,16 +73,16 @@ def parity(session: nox.Session) -> None:
 @nox.session(default=False)
 def demo(session: nox.Session) -> None:
   """Main job: the parity harness on the bundled model and sample trial, checklist summary."""
-  session.run(str(BIN / "python"), "-m", "jaxid.demo", *session.posargs, env=_env(session),
-              external=True)
+  session.run(
+    str(BIN / "python"), "-m", "jaxid.demo", *session.posargs, env=_env(session), external=True
+  )
 
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
   """Benchmarks and the report (pass --ci for the short run CI prints)."""
   env = _env(session)
-  session.run(str(BIN / "python"), "-m", "benchmarks.run", *session.posargs, env=env,
-              external=True)
+  session.run(str(BIN / "python"), "-m", "benchmarks.run", *session.posargs, env=env, external=True)
 
 
 @nox.session
@@ -95,10 +104,18 @@ def docs(session: nox.Session) -> None:
 def parity_myo(session: nox.Session) -> None:
   """MyoLeg (myo-sim): exact pruning, MJX sensor_acc, jaxid vs MuJoCo C; slow tests included."""
   env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
-  session.run(str(BIN / "python"), "-m", "pip", "install", "-q", "myo-sim==0.2.3",
-              external=True)
-  session.run(str(BIN / "python"), "-m", "pytest", "tests/test_myo.py", "-m", "slow or not slow",
-              *session.posargs, env=env, external=True)
+  session.run(str(BIN / "python"), "-m", "pip", "install", "-q", "myo-sim==0.2.3", external=True)
+  session.run(
+    str(BIN / "python"),
+    "-m",
+    "pytest",
+    "tests/test_myo.py",
+    "-m",
+    "slow or not slow",
+    *session.posargs,
+    env=env,
+    external=True,
+  )
 
 
 @nox.session(default=False)
@@ -106,5 +123,15 @@ def opensim(session: nox.Session) -> None:
   """Cross-check .mot/.sto files and joint moments against OpenSim's own tools (opensim 4.6)."""
   env = _env(session)
   session.run(str(BIN / "python"), "-m", "pip", "install", "-q", "opensim==4.6", external=True)
-  session.run(str(BIN / "python"), "-m", "pytest", "tests/test_io.py", "-k", "opensim", "-rs",
-              *session.posargs, env=env, external=True)
+  session.run(
+    str(BIN / "python"),
+    "-m",
+    "pytest",
+    "tests/test_io.py",
+    "-k",
+    "opensim",
+    "-rs",
+    *session.posargs,
+    env=env,
+    external=True,
+  )

@@ -2,27 +2,27 @@
 
 from jaxid.api import inverse_dynamics, inverse_dynamics_batched
 from jaxid.errors import InputError
-from jaxid.validate import InputWarning
 from jaxid.model import FOOT_NAMES, Model, load_model
 from jaxid.myo import prune_for_inverse
 from jaxid.pipeline import ALL_OUTPUTS, TORQUES, run_inverse_dynamics_jax
 from jaxid.sample import sample_trial
 from jaxid.types import Kinematics, Loads, Trial
+from jaxid.validate import InputWarning
 
 __all__ = [
-    "ALL_OUTPUTS",
-    "FOOT_NAMES",
-    "InputError",
-    "Kinematics",
-    "Loads",
-    "Model",
-    "TORQUES",
-    "Trial",
-    "inverse_dynamics",
-    "inverse_dynamics_batched",
-    "InputWarning",
-    "load_model",
-    "prune_for_inverse",
-    "run_inverse_dynamics_jax",
-    "sample_trial",
+  "ALL_OUTPUTS",
+  "FOOT_NAMES",
+  "InputError",
+  "Kinematics",
+  "Loads",
+  "Model",
+  "TORQUES",
+  "Trial",
+  "inverse_dynamics",
+  "inverse_dynamics_batched",
+  "InputWarning",
+  "load_model",
+  "prune_for_inverse",
+  "run_inverse_dynamics_jax",
+  "sample_trial",
 ]

@@ -17,8 +17,9 @@ DISTANCES = ("distance_calcn_l", "distance_calcn_r")
 
 def _options(model: Model, outputs, schedule: str):
   if not isinstance(model, Model):
-    raise InputError(f"model: expected a jaxid.Model from jaxid.load_model, got"
-                     f" {type(model).__name__}.")
+    raise InputError(
+      f"model: expected a jaxid.Model from jaxid.load_model, got {type(model).__name__}."
+    )
   if schedule not in pipeline.SCHEDULES:
     raise InputError(f"schedule: expected one of {list(pipeline.SCHEDULES)}, got {schedule!r}.")
   return pipeline.check_outputs(model.mjx(), outputs)
@@ -35,8 +36,14 @@ def _run(model, mjx_model, trial, outputs, remat, schedule, checks, batch_shape)
   return out
 
 
-def inverse_dynamics(model: Model, trial: Trial, outputs=None, remat: bool = False,
-                     schedule: str = "auto", check_finite: bool = False) -> dict:
+def inverse_dynamics(
+  model: Model,
+  trial: Trial,
+  outputs=None,
+  remat: bool = False,
+  schedule: str = "auto",
+  check_finite: bool = False,
+) -> dict:
   """Outputs of a trial (leading axis T) or of a batch of trials (leading axes B, T).
 
   model: from jaxid.load_model; trial: a Trial pytree; outputs: keys to compute (static,
@@ -48,8 +55,15 @@ def inverse_dynamics(model: Model, trial: Trial, outputs=None, remat: bool = Fal
   Inputs are validated here, once per call (jaxid.InputError; InputWarning for a COP far from
   the foot). Jitted: compiles once per (model, shapes, options).
   """
-  return _inverse(model, model.mjx() if isinstance(model, Model) else None, trial, outputs,
-                  remat, schedule, check_finite)
+  return _inverse(
+    model,
+    model.mjx() if isinstance(model, Model) else None,
+    trial,
+    outputs,
+    remat,
+    schedule,
+    check_finite,
+  )
 
 
 def _inverse(model, mjx_model, trial, outputs, remat, schedule, check_finite):
@@ -63,9 +77,15 @@ def _inverse(model, mjx_model, trial, outputs, remat, schedule, check_finite):
   return {k: out[k] for k in outputs}
 
 
-def inverse_dynamics_batched(model: Model, trials: Trial, mesh: Mesh | None = None,
-                             outputs=None, remat: bool = False, schedule: str = "auto",
-                             check_finite: bool = False) -> dict:
+def inverse_dynamics_batched(
+  model: Model,
+  trials: Trial,
+  mesh: Mesh | None = None,
+  outputs=None,
+  remat: bool = False,
+  schedule: str = "auto",
+  check_finite: bool = False,
+) -> dict:
   """A batch (leading axis B) sharded over a mesh's devices along the batch axis.
 
   mesh: a jax.sharding.Mesh whose first axis splits the batch; default all devices in one axis
@@ -79,12 +99,14 @@ def inverse_dynamics_batched(model: Model, trials: Trial, mesh: Mesh | None = No
   n_dev = mesh.shape[axis]
   _, batch_shape = validate.check_trial(model.mj_model, trials)
   if len(batch_shape) != 1:
-    raise InputError("trials: expected a batch with a leading axis B (rank 3 kinematics.qpos),"
-                     " got a single trial.")
+    raise InputError(
+      "trials: expected a batch with a leading axis B (rank 3 kinematics.qpos), got a single trial."
+    )
   b = batch_shape[0]
   pad = (-b) % n_dev
-  padded = jax.tree.map(lambda x: np.concatenate([x, np.repeat(x[-1:], pad, 0)]) if pad else x,
-                        trials)
+  padded = jax.tree.map(
+    lambda x: np.concatenate([x, np.repeat(x[-1:], pad, 0)]) if pad else x, trials
+  )
   padded = jax.device_put(padded, NamedSharding(mesh, PartitionSpec(axis)))
   replicated = jax.device_put(model.mjx(), NamedSharding(mesh, PartitionSpec()))
   out = _inverse(model, replicated, padded, outputs, remat, schedule, check_finite)

@@ -20,13 +20,13 @@ import jax.numpy as jnp
 
 # key -> shape after the frame axis, in terms of the model's sizes.
 OUTPUT_SHAPES = {
-    "joint_forces": ("nv",),
-    "distance_calcn_l": (),
-    "distance_calcn_r": (),
-    "moment_calcn_l": (3,),
-    "moment_calcn_r": (3,),
-    "contact_force": ("nbody", 6),
-    "mass_matrix": ("nv", "nv"),
+  "joint_forces": ("nv",),
+  "distance_calcn_l": (),
+  "distance_calcn_r": (),
+  "moment_calcn_l": (3,),
+  "moment_calcn_r": (3,),
+  "contact_force": ("nbody", 6),
+  "mass_matrix": ("nv", "nv"),
 }
 LEGACY_ONLY = ("frame_durations",)
 # jaxid's extra outputs (optional for a candidate).

@@ -23,12 +23,12 @@ def summary(model, trial, out, seconds) -> str:
   weight = float(np.sum(m.body_mass)) * 9.81
   tau = np.asarray(out["joint_torques"])
   lines = [
-      f"model {model.name}: nq={m.nq} nv={m.nv} nbody={m.nbody}, "
-      f"{trial.n_frames} frames, {seconds * 1e3:.1f} ms compiled run",
-      f"root residual: max |F| {np.abs(out['residuals'][:, :3]).max():.3g} N "
-      f"({np.abs(out['residuals'][:, :3]).max() / weight:.2e} body weight), "
-      f"max |M| {np.abs(out['residuals'][:, 3:]).max():.3g} N m",
-      f"{'coordinate':<18}{'peak |torque| N m':>18}",
+    f"model {model.name}: nq={m.nq} nv={m.nv} nbody={m.nbody}, "
+    f"{trial.n_frames} frames, {seconds * 1e3:.1f} ms compiled run",
+    f"root residual: max |F| {np.abs(out['residuals'][:, :3]).max():.3g} N "
+    f"({np.abs(out['residuals'][:, :3]).max() / weight:.2e} body weight), "
+    f"max |M| {np.abs(out['residuals'][:, 3:]).max():.3g} N m",
+    f"{'coordinate':<18}{'peak |torque| N m':>18}",
   ]
   for j in range(1, m.njnt):
     name = m.joint(j).name

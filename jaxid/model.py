@@ -86,8 +86,8 @@ def load_mj_model(name_or_path: str | os.PathLike) -> mujoco.MjModel:
     path = bundled_path(path)
   elif not os.path.exists(path):
     raise InputError(
-        f"name_or_path: expected one of the bundled models {list(BUNDLED)} or an MJCF file,"
-        f" got {name_or_path!r}, which is neither."
+      f"name_or_path: expected one of the bundled models {list(BUNDLED)} or an MJCF file,"
+      f" got {name_or_path!r}, which is neither."
     )
   return prepare(mujoco.MjModel.from_xml_path(path))
 

@@ -25,15 +25,15 @@ from jaxid import contract
 from jaxid.types import Kinematics, Loads
 
 ALL_OUTPUTS = (
-    "joint_forces",
-    "joint_torques",
-    "residuals",
-    "distance_calcn_l",
-    "distance_calcn_r",
-    "moment_calcn_l",
-    "moment_calcn_r",
-    "contact_force",
-    "mass_matrix",
+  "joint_forces",
+  "joint_torques",
+  "residuals",
+  "distance_calcn_l",
+  "distance_calcn_r",
+  "moment_calcn_l",
+  "moment_calcn_r",
+  "contact_force",
+  "mass_matrix",
 )
 TORQUES = ("joint_torques", "residuals")
 
@@ -62,14 +62,17 @@ def set_kinematics(m: mjx.Model, d: mjx.Data, kin: Kinematics) -> mjx.Data:
 def foot_loads(d: mjx.Data, loads: Loads, body_ids) -> dict:
   """Per-foot contact flag, xfrc wrench (about xipos) and reported moment/distance (about xpos)."""
   out = {}
-  for side, b, in zip("lr", body_ids):
+  for (
+    side,
+    b,
+  ) in zip("lr", body_ids):
     cop, grf = getattr(loads, f"cop_{side}"), getattr(loads, f"grf_{side}")
     contact = contract.in_contact(cop)  # sum(|cop|) > 0
     wrench = contract.foot_wrench(cop, grf, getattr(loads, f"moment_{side}"), d.xipos[b])
     out[side] = dict(
-        wrench=jnp.where(contact, wrench, 0.0),
-        moment=jnp.where(contact, contract.foot_moment(cop, grf, d.xpos[b]), 0.0),
-        distance=jnp.where(contact, contract.foot_distance(cop, d.xpos[b]), 0.0),
+      wrench=jnp.where(contact, wrench, 0.0),
+      moment=jnp.where(contact, contract.foot_moment(cop, grf, d.xpos[b]), 0.0),
+      distance=jnp.where(contact, contract.foot_distance(cop, d.xpos[b]), 0.0),
     )
   return out
 
@@ -95,8 +98,9 @@ def cfrc_ext(m: mjx.Model, d: mjx.Data) -> jax.Array:
   return out.at[0].set(0.0)
 
 
-def frame(m: mjx.Model, d: mjx.Data, kin: Kinematics, loads: Loads, body_ids,
-          outputs=ALL_OUTPUTS) -> tuple[mjx.Data, dict]:
+def frame(
+  m: mjx.Model, d: mjx.Data, kin: Kinematics, loads: Loads, body_ids, outputs=ALL_OUTPUTS
+) -> tuple[mjx.Data, dict]:
   """Inverse dynamics of one frame: the new data and the requested outputs."""
   d = set_kinematics(m, d, kin)
   d = mjx.inverse(m, d)
@@ -129,9 +133,16 @@ def check_finite(out: dict, t) -> None:
     checkify.check(jnp.all(jnp.isfinite(v)), f"jaxid: non-finite {k} at frame {{t}}", t=t)
 
 
-def run_inverse_dynamics_jax(model: mjx.Model, data: mjx.Data, kinematics: Kinematics,
-                             loads: Loads, body_ids, outputs=None, remat: bool = False,
-                             checks: bool = False):
+def run_inverse_dynamics_jax(
+  model: mjx.Model,
+  data: mjx.Data,
+  kinematics: Kinematics,
+  loads: Loads,
+  body_ids,
+  outputs=None,
+  remat: bool = False,
+  checks: bool = False,
+):
   """Scan the frame over a trial: (final_data, outputs), each output with leading axis T.
 
   model: the MJX model; data: initial MJX data (mjx.make_data); kinematics, loads: pytrees with
@@ -156,8 +167,9 @@ def run_inverse_dynamics_jax(model: mjx.Model, data: mjx.Data, kinematics: Kinem
   return jax.lax.scan(step, data, (kinematics, loads, frames))
 
 
-def frames_vmap(model: mjx.Model, data: mjx.Data, kinematics: Kinematics, loads: Loads,
-                body_ids, outputs=None) -> dict:
+def frames_vmap(
+  model: mjx.Model, data: mjx.Data, kinematics: Kinematics, loads: Loads, body_ids, outputs=None
+) -> dict:
   """Frames are independent: vmap the frame over T (same outputs as the scan)."""
   outputs = check_outputs(model, outputs)
   body_ids = tuple(int(b) for b in body_ids)
@@ -165,8 +177,15 @@ def frames_vmap(model: mjx.Model, data: mjx.Data, kinematics: Kinematics, loads:
   return jax.vmap(fn)(kinematics, loads)
 
 
-def frames_chunked(model: mjx.Model, data: mjx.Data, kinematics: Kinematics, loads: Loads,
-                   body_ids, outputs=None, chunk: int = 8) -> dict:
+def frames_chunked(
+  model: mjx.Model,
+  data: mjx.Data,
+  kinematics: Kinematics,
+  loads: Loads,
+  body_ids,
+  outputs=None,
+  chunk: int = 8,
+) -> dict:
   """A scan over chunks of `chunk` vmapped frames; T is padded to a multiple of chunk (the last
   frame repeated) and the padding stripped, so any T works."""
   outputs = check_outputs(model, outputs)
@@ -199,8 +218,9 @@ def trial_outputs(mjx_model, kinematics, loads, body_ids, outputs, remat, schedu
   if schedule == "auto":
     schedule = auto_schedule(batched=False)
   if schedule == "scan" or checks or remat:  # remat and checks are per scanned frame
-    return run_inverse_dynamics_jax(mjx_model, data, kinematics, loads, body_ids, outputs,
-                                    remat, checks)[1]
+    return run_inverse_dynamics_jax(
+      mjx_model, data, kinematics, loads, body_ids, outputs, remat, checks
+    )[1]
   return SCHEDULES[schedule](mjx_model, data, kinematics, loads, body_ids, outputs)
 
 
@@ -213,8 +233,9 @@ def _inverse_dynamics(mjx_model, kinematics, loads, body_ids, outputs, remat, sc
 
 
 @functools.partial(jax.jit, static_argnames=STATIC)
-def _inverse_dynamics_batch(mjx_model, kinematics, loads, body_ids, outputs, remat, schedule,
-                            checks):
+def _inverse_dynamics_batch(
+  mjx_model, kinematics, loads, body_ids, outputs, remat, schedule, checks
+):
   if schedule == "auto":
     schedule = auto_schedule(batched=True)
   fn = lambda k, ld: trial_outputs(mjx_model, k, ld, body_ids, outputs, remat, schedule, checks)

@@ -35,13 +35,13 @@ def _leg_angles(phase, rng_amp):
   a = rng_amp
   c = 2 * np.pi * phase
   return {
-      "hip_flexion": a[0] * (10 + 21 * np.cos(c) + 2 * np.sin(2 * c)),
-      "hip_adduction": a[1] * (3 * np.sin(c) + 2 * np.cos(2 * c)),
-      "hip_rotation": a[2] * 4 * np.sin(c + 0.5),
-      "knee_angle": 5 + a[3] * (13 * _bump(phase, 0.15, 12) + 55 * _bump(phase, 0.72, 9)),
-      "ankle_angle": a[4] * (10 * _bump(phase, 0.45, 8) - 22 * _bump(phase, 0.63, 25) + 2),
-      "subtalar_angle": a[5] * 4 * np.sin(c),
-      "mtp_angle": a[6] * 20 * _bump(phase, 0.58, 20),
+    "hip_flexion": a[0] * (10 + 21 * np.cos(c) + 2 * np.sin(2 * c)),
+    "hip_adduction": a[1] * (3 * np.sin(c) + 2 * np.cos(2 * c)),
+    "hip_rotation": a[2] * 4 * np.sin(c + 0.5),
+    "knee_angle": 5 + a[3] * (13 * _bump(phase, 0.15, 12) + 55 * _bump(phase, 0.72, 9)),
+    "ankle_angle": a[4] * (10 * _bump(phase, 0.45, 8) - 22 * _bump(phase, 0.63, 25) + 2),
+    "subtalar_angle": a[5] * 4 * np.sin(c),
+    "mtp_angle": a[6] * 20 * _bump(phase, 0.58, 20),
   }
 
 
@@ -51,6 +51,7 @@ def pelvis_quat(tilt, list_, rotation):
   OpenSim rotates the pelvis body-fixed about its z (tilt), x (list), then y (rotation) axes in
   a y-up frame; in z-up those axes are -y, x and z.
   """
+
   def axis_quat(axis, angle):
     return np.concatenate([[np.cos(angle / 2)], np.sin(angle / 2) * np.asarray(axis, float)])
 
@@ -119,8 +120,9 @@ class _Gait:
     c = 2 * np.pi * ph
     q[0:3] = [SPEED * t, 0.0, PELVIS_Z + 0.02 * np.cos(2 * c - 0.6)]
     q[0:2] += self._sway_at(t)
-    q[3:7] = pelvis_quat(np.radians(2 * np.sin(2 * c)), np.radians(4 * np.sin(c)),
-                         np.radians(4 * np.cos(c)))
+    q[3:7] = pelvis_quat(
+      np.radians(2 * np.sin(2 * c)), np.radians(4 * np.sin(c)), np.radians(4 * np.cos(c))
+    )
     for side, sph, amp in (("r", ph, self.amp[0]), ("l", (ph + 0.5) % 1.0, self.amp[1])):
       for name, deg in _leg_angles(sph, amp).items():
         q[self.qadr[f"{name}_{side}"]] = np.radians(deg)
@@ -152,11 +154,13 @@ class _Gait:
 
 def _root_wrench_map(m, d):
   """World wrench (F, M about the world origin) from the free root's generalized force r."""
+
   def to_world(r):
     rot = d.xmat[1].reshape(3, 3)
     f = r[0:3]
     m_pelvis = rot @ r[3:6]  # about the pelvis origin, world frame
     return f, m_pelvis + np.cross(d.xpos[1], f)
+
   return to_world
 
 
@@ -182,13 +186,14 @@ def _support_loads(f_tot, m_tot, weights, nominal):
   u = u0 + winv * (a.T @ lam)
   out = {}
   for k, i in enumerate(feet):
-    x, y, tz = u[3 * k:3 * k + 3]
+    x, y, tz = u[3 * k : 3 * k + 3]
     out[i] = (weights[i] * f_tot, np.array([x, y, 0.0]), np.array([0.0, 0.0, tz]))
   return out
 
 
-def sample_trial(model=None, n_frames: int = 200, seed: int = 0, dt: float = 0.01,
-                 ext_forces: bool = False) -> Trial:
+def sample_trial(
+  model=None, n_frames: int = 200, seed: int = 0, dt: float = 0.01, ext_forces: bool = False
+) -> Trial:
   """A walking trial of n_frames frames at dt seconds, float64 NumPy arrays.
 
   model: a jaxid Model (or MjModel) with a free root and the two foot bodies; default the

@@ -38,8 +38,12 @@ def _array_fields(trial: Trial):
 
 def trial_shapes(mj_model: mujoco.MjModel) -> dict[str, tuple[int, ...]]:
   """Per-frame shape of each array of a trial on this model."""
-  per = {"kinematics.qpos": (mj_model.nq,), "kinematics.qvel": (mj_model.nv,),
-         "kinematics.qacc": (mj_model.nv,), "loads.ext_forces": (mj_model.nbody, 6)}
+  per = {
+    "kinematics.qpos": (mj_model.nq,),
+    "kinematics.qvel": (mj_model.nv,),
+    "kinematics.qacc": (mj_model.nv,),
+    "loads.ext_forces": (mj_model.nbody, 6),
+  }
   for name in ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r"):
     per[f"loads.{name}"] = (3,)
   return per
@@ -48,7 +52,9 @@ def trial_shapes(mj_model: mujoco.MjModel) -> dict[str, tuple[int, ...]]:
 def check_trial(mj_model: mujoco.MjModel, trial) -> tuple[Trial, tuple[int, ...]]:
   """Validate a trial (or a batch); returns it (quaternions renormalised) and its batch shape."""
   if not isinstance(trial, Trial):
-    raise InputError(f"trial: expected a jaxid.Trial(kinematics, loads), got {type(trial).__name__}.")
+    raise InputError(
+      f"trial: expected a jaxid.Trial(kinematics, loads), got {type(trial).__name__}."
+    )
   if not isinstance(trial.kinematics, Kinematics) or not isinstance(trial.loads, Loads):
     raise InputError("trial: expected kinematics to be a jaxid.Kinematics and loads a jaxid.Loads.")
   per = trial_shapes(mj_model)
@@ -60,18 +66,24 @@ def check_trial(mj_model: mujoco.MjModel, trial) -> tuple[Trial, tuple[int, ...]
     if not np.issubdtype(dtype, np.floating):
       raise InputError(f"{name}: expected a floating-point array, got dtype {dtype}.")
     tail = per[name]
-    if len(shape) < 1 + len(tail) or tuple(shape[len(shape) - len(tail):]) != tail:
-      raise InputError(f"{name}: expected shape (T, {', '.join(map(str, tail))}) or with a leading"
-                       f" batch axis, got {tuple(shape)}.")
-    this_lead = tuple(shape[:len(shape) - len(tail)])
+    if len(shape) < 1 + len(tail) or tuple(shape[len(shape) - len(tail) :]) != tail:
+      raise InputError(
+        f"{name}: expected shape (T, {', '.join(map(str, tail))}) or with a leading"
+        f" batch axis, got {tuple(shape)}."
+      )
+    this_lead = tuple(shape[: len(shape) - len(tail)])
     if len(this_lead) not in (1, 2):
-      raise InputError(f"{name}: expected rank {1 + len(tail)} (one trial) or {2 + len(tail)}"
-                       f" (a batch), got rank {len(shape)} with shape {tuple(shape)}.")
+      raise InputError(
+        f"{name}: expected rank {1 + len(tail)} (one trial) or {2 + len(tail)}"
+        f" (a batch), got rank {len(shape)} with shape {tuple(shape)}."
+      )
     if lead is None:
       lead = this_lead
     elif this_lead != lead:
-      raise InputError(f"{name}: expected leading (batch, frames) axes {lead} like"
-                       f" kinematics.qpos, got {this_lead}; T must agree across arrays.")
+      raise InputError(
+        f"{name}: expected leading (batch, frames) axes {lead} like"
+        f" kinematics.qpos, got {this_lead}; T must agree across arrays."
+      )
     if lead[-1] < 1:
       raise InputError(f"{name}: expected at least one frame, got T = 0.")
   for name, x in _array_fields(trial):
@@ -81,8 +93,10 @@ def check_trial(mj_model: mujoco.MjModel, trial) -> tuple[Trial, tuple[int, ...]
       if bad.any():
         idx = np.argwhere(bad)[0]
         frame = int(idx[len(lead) - 1])
-        raise InputError(f"{name}: expected finite values, got {a[tuple(idx)]} at frame {frame}"
-                         + (f" of trial {int(idx[0])}." if len(lead) == 2 else "."))
+        raise InputError(
+          f"{name}: expected finite values, got {a[tuple(idx)]} at frame {frame}"
+          + (f" of trial {int(idx[0])}." if len(lead) == 2 else ".")
+        )
   return _normalise_quats(mj_model, trial), lead[:-1]
 
 
@@ -91,19 +105,24 @@ def _normalise_quats(mj_model, trial: Trial) -> Trial:
   qpos = trial.kinematics.qpos
   free, ball = int(mujoco.mjtJoint.mjJNT_FREE), int(mujoco.mjtJoint.mjJNT_BALL)
   types = [int(t) for t in mj_model.jnt_type]
-  adrs = [int(mj_model.jnt_qposadr[j]) + (3 if types[j] == free else 0)
-          for j in range(mj_model.njnt) if types[j] in (free, ball)]
+  adrs = [
+    int(mj_model.jnt_qposadr[j]) + (3 if types[j] == free else 0)
+    for j in range(mj_model.njnt)
+    if types[j] in (free, ball)
+  ]
   if not adrs or not _concrete(qpos):
     return trial
   q = np.array(qpos, copy=True)
   for a in adrs:
-    norm = np.linalg.norm(q[..., a:a + 4], axis=-1)
+    norm = np.linalg.norm(q[..., a : a + 4], axis=-1)
     off = np.abs(norm - 1.0)
     if off.max() > QUAT_TOL:
       idx = np.unravel_index(np.argmax(off), off.shape)
-      raise InputError(f"kinematics.qpos: expected unit quaternions at qpos[{a}:{a + 4}] (within"
-                       f" {QUAT_TOL}), got norm {norm[idx]:.6g} at frame {int(idx[-1])}.")
-    q[..., a:a + 4] /= norm[..., None]
+      raise InputError(
+        f"kinematics.qpos: expected unit quaternions at qpos[{a}:{a + 4}] (within"
+        f" {QUAT_TOL}), got norm {norm[idx]:.6g} at frame {int(idx[-1])}."
+      )
+    q[..., a : a + 4] /= norm[..., None]
   return trial.replace(kinematics=trial.kinematics.replace(qpos=q.astype(np.asarray(qpos).dtype)))
 
 
@@ -116,6 +135,10 @@ def warn_far_cop(outputs: dict, body_names) -> None:
     d = np.asarray(dist)
     if d.size and d.max() > COP_WARN_M:
       idx = np.unravel_index(np.argmax(d), d.shape)
-      warnings.warn(f"loads.cop_{side}: the centre of pressure is {d[idx]:.3g} m from {name} at"
-                    f" frame {int(idx[-1])} (more than {COP_WARN_M} m): check the frame and units"
-                    " of the force-plate data.", InputWarning, stacklevel=3)
+      warnings.warn(
+        f"loads.cop_{side}: the centre of pressure is {d[idx]:.3g} m from {name} at"
+        f" frame {int(idx[-1])} (more than {COP_WARN_M} m): check the frame and units"
+        " of the force-plate data.",
+        InputWarning,
+        stacklevel=3,
+      )

@@ -6,6 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from jax.test_util import check_grads
+from mujoco import mjx
 
 import jaxid
 from jaxid import pipeline
@@ -15,15 +16,17 @@ T = 8
 
 
 def window(trial, start, n):
-  return jax.tree.map(lambda x: x[start:start + n], trial)
+  return jax.tree.map(lambda x: x[start : start + n], trial)
 
 
 def scale_close(a, b, rel):
   """Every leaf agrees to rel times its scale: its largest magnitude, or for the residuals (a
   cancellation of forces of body-weight size, ~1e3 N) the joint torques' largest magnitude."""
+
   def scale(k, y):
     y = b["joint_torques"] if k == "residuals" and "joint_torques" in b else y
     return max(np.abs(np.asarray(y)).max(), 1.0)
+
   for k in b:
     x, y = np.asarray(a[k], np.float64), np.asarray(b[k], np.float64)
     np.testing.assert_allclose(x, y, rtol=0, atol=rel * scale(k, b[k]), err_msg=k)
@@ -37,7 +40,7 @@ def short(sample):
 
 def test_jit_equals_eager(gait_model, short):
   m = gait_model.mjx()
-  data = jax.jit(jax.tree_util.Partial(__import__("mujoco").mjx.make_data))(m)
+  data = mjx.make_data(m)
   args = (m, data, short.kinematics, short.loads, gait_model.body_ids)
   _, eager = jaxid.run_inverse_dynamics_jax(*args)
   jitted = jax.jit(jaxid.run_inverse_dynamics_jax, static_argnums=4)
@@ -53,7 +56,7 @@ def test_vmap_equals_python_loop(gait_model, sample):
   out = jaxid.inverse_dynamics(gait_model, batch, outputs=jaxid.TORQUES)
   for i, tr in enumerate(trials):
     single = jaxid.inverse_dynamics(gait_model, tr, outputs=jaxid.TORQUES)
-    scale_close(jax.tree.map(lambda x: x[i], out), single, 1e-5)
+    scale_close(jax.tree.map(lambda x, i=i: x[i], out), single, 1e-5)
 
 
 def test_schedules_and_remat_agree(gait_model, short):
@@ -79,9 +82,10 @@ def test_traced_program_size_independent_of_t(gait_model, sample):
   def n_eqns(n):
     tr = window(sample, 0, n)
     fn = lambda k, ld: pipeline.run_inverse_dynamics_jax(
-        gait_model.mjx(), __import__("mujoco").mjx.make_data(gait_model.mjx()), k, ld,
-        gait_model.body_ids)
+      gait_model.mjx(), mjx.make_data(gait_model.mjx()), k, ld, gait_model.body_ids
+    )
     return len(jax.make_jaxpr(fn)(tr.kinematics, tr.loads).jaxpr.eqns)
+
   assert n_eqns(4) == n_eqns(64)
 
 
@@ -91,9 +95,10 @@ def test_traces_once_under_jit(gait_model, short):
   @jax.jit
   @chex.assert_max_traces(n=1)
   def torques(k, ld):
-    data = __import__("mujoco").mjx.make_data(m)
-    return pipeline.run_inverse_dynamics_jax(m, data, k, ld, gait_model.body_ids,
-                                             outputs=("joint_torques",))[1]
+    data = mjx.make_data(m)
+    return pipeline.run_inverse_dynamics_jax(
+      m, data, k, ld, gait_model.body_ids, outputs=("joint_torques",)
+    )[1]
 
   for shift in (0.0, 0.01, 0.02):
     k = short.kinematics.replace(qacc=short.kinematics.qacc + shift)
@@ -106,17 +111,19 @@ def test_check_grads_float64(x64, gait_model, short):
   contact rule is a step in cop, so finite differences across it are meaningless)."""
   stance = short
   m = gait_model.mjx()
-  data = __import__("mujoco").mjx.make_data(m)
+  data = mjx.make_data(m)
   k0, l0 = jax.tree.map(jnp.asarray, (stance.kinematics, stance.loads))
   assert np.all(np.abs(np.asarray(l0.cop_l)).sum(1) > 0) or np.all(
-      np.abs(np.asarray(l0.cop_r)).sum(1) > 0)
+    np.abs(np.asarray(l0.cop_r)).sum(1) > 0
+  )
 
   @jax.jit
   def loss(qpos, qvel, qacc, grf_l, grf_r, cop_l, cop_r):
     k = jaxid.Kinematics(qpos, qvel, qacc)
     ld = l0.replace(grf_l=grf_l, grf_r=grf_r, cop_l=cop_l, cop_r=cop_r)
-    out = pipeline.run_inverse_dynamics_jax(m, data, k, ld, gait_model.body_ids,
-                                            outputs=("joint_torques",))[1]
+    out = pipeline.run_inverse_dynamics_jax(
+      m, data, k, ld, gait_model.body_ids, outputs=("joint_torques",)
+    )[1]
     return jnp.sum(out["joint_torques"] ** 2) * 1e-6
 
   args = (k0.qpos, k0.qvel, k0.qacc, l0.grf_l, l0.grf_r, l0.cop_l, l0.cop_r)
@@ -131,11 +138,12 @@ def test_gradients_at_swing_onset_and_rest(gait_model, sample):
   onset = int(np.argmax(~cop_r[:-1] & cop_r[1:])) + 1  # first right stance frame after swing
   tr = window(sample, onset - 4, T)
   tr = tr.replace(kinematics=tr.kinematics.replace(qvel=np.zeros_like(tr.kinematics.qvel)))
-  data = __import__("mujoco").mjx.make_data(m)
+  data = mjx.make_data(m)
 
   def loss(ld):
-    out = pipeline.run_inverse_dynamics_jax(m, data, tr.kinematics, ld, gait_model.body_ids,
-                                            outputs=("joint_torques",))[1]
+    out = pipeline.run_inverse_dynamics_jax(
+      m, data, tr.kinematics, ld, gait_model.body_ids, outputs=("joint_torques",)
+    )[1]
     return jnp.sum(out["joint_torques"] ** 2)
 
   g = jax.jit(jax.grad(loss))(jax.tree.map(jnp.asarray, tr.loads))
@@ -161,8 +169,10 @@ def test_planar_yup_model_without_free_root():
   cop = np.tile([0.1, 0.0, 0.05], (n, 1))
   cop[:2] = 0.0  # left foot in swing for two frames
   zeros = np.zeros((n, 3))
-  trial = jaxid.Trial(jaxid.Kinematics(qpos, qvel, qacc),
-                      jaxid.Loads(grf, zeros, cop, zeros, zeros, zeros, np.zeros((n, m.nbody, 6))))
+  trial = jaxid.Trial(
+    jaxid.Kinematics(qpos, qvel, qacc),
+    jaxid.Loads(grf, zeros, cop, zeros, zeros, zeros, np.zeros((n, m.nbody, 6))),
+  )
   out = jaxid.inverse_dynamics(model, trial)
   assert "residuals" not in out  # no free root: documented in docs/api.md
   arm = m.joint("arm_swing").dofadr[0]
@@ -172,8 +182,9 @@ def test_planar_yup_model_without_free_root():
     expect = d.qfrc_inverse.copy()
     if t >= 2:
       b = model.body_ids[0]
-      mujoco.mj_applyFT(m, d, -grf[t], -np.cross(cop[t] - d.xipos[b], grf[t]), d.xipos[b], b,
-                        expect)
+      mujoco.mj_applyFT(
+        m, d, -grf[t], -np.cross(cop[t] - d.xipos[b], grf[t]), d.xipos[b], b, expect
+      )
     # float32 round-off of forces ~5e2 N
     np.testing.assert_allclose(out["joint_torques"][t], expect, atol=1e-5 * 500)
     assert abs(out["joint_torques"][t][arm] - d.qfrc_inverse[arm]) < 1e-5 * 500

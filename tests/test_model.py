@@ -9,15 +9,20 @@ import jaxid
 from jaxid import model as model_lib
 
 BODIES = ["pelvis", "torso"] + [
-    f"{b}_{s}" for s in "rl" for b in ("femur", "tibia", "talus", "calcn", "toes")
+  f"{b}_{s}" for s in "rl" for b in ("femur", "tibia", "talus", "calcn", "toes")
 ]
 COORDS = [
-    f"{c}_{s}"
-    for s in "rl"
-    for c in (
-        "hip_flexion", "hip_adduction", "hip_rotation", "knee_angle", "ankle_angle",
-        "subtalar_angle", "mtp_angle",
-    )
+  f"{c}_{s}"
+  for s in "rl"
+  for c in (
+    "hip_flexion",
+    "hip_adduction",
+    "hip_rotation",
+    "knee_angle",
+    "ankle_angle",
+    "subtalar_angle",
+    "mtp_angle",
+  )
 ]
 
 

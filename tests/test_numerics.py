@@ -19,7 +19,7 @@ def test_bitwise_deterministic(gait_model, sample):
 def test_single_vs_batch_agreement_figure(gait_model, sample):
   """A trial alone and inside a vmap batch: float32 round-off, measured here at <= 1e-6 of the
   torque scale (documented in docs/api.md); the bound asserted is 1e-5 (~80 float32 ulps)."""
-  trials = [jax.tree.map(lambda x: x[s:s + 16], sample) for s in (0, 50, 100, 150)]
+  trials = [jax.tree.map(lambda x, s=s: x[s : s + 16], sample) for s in (0, 50, 100, 150)]
   batch = jax.tree.map(lambda *x: jnp.stack(x), *trials)
   out = jaxid.inverse_dynamics(gait_model, batch, outputs=("joint_torques",))["joint_torques"]
   single = jaxid.inverse_dynamics(gait_model, trials[2], outputs=("joint_torques",))
@@ -34,8 +34,7 @@ def test_float32_long_trial_error_vs_float64(gait_model):
   bounded by ulp(130 m) times forces ~1e3 N: we measure it against float64 and bound it."""
   tr = jaxid.sample_trial(gait_model, n_frames=10_000, seed=0)
   with jax.enable_x64(True):
-    ref = np.asarray(jaxid.inverse_dynamics(gait_model, tr, outputs=jaxid.TORQUES)
-                     ["joint_torques"])
+    ref = np.asarray(jaxid.inverse_dynamics(gait_model, tr, outputs=jaxid.TORQUES)["joint_torques"])
   f32 = np.asarray(jaxid.inverse_dynamics(gait_model, tr, outputs=jaxid.TORQUES)["joint_torques"])
   err = np.abs(f32 - ref).max(axis=1)
   scale = np.abs(ref).max()

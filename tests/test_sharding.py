@@ -30,9 +30,9 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_sharded_batch_equals_unsharded():
-  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
-             JAX_PLATFORMS="cpu")
+  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2", JAX_PLATFORMS="cpu")
   root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-  res = subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=root, capture_output=True,
-                       text=True, timeout=600)
+  res = subprocess.run(
+    [sys.executable, "-c", SCRIPT], env=env, cwd=root, capture_output=True, text=True, timeout=600
+  )
   assert res.returncode == 0 and "SHARDED-OK" in res.stdout, res.stderr[-3000:]

@@ -6,19 +6,31 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, example, strategies as st
+from hypothesis import example, given
+from hypothesis import strategies as st
+from mujoco import mjx
 
 import jaxid
 from jaxid import validate
 
 T = 6
-FIELDS = ["kinematics.qpos", "kinematics.qvel", "kinematics.qacc", "loads.grf_l", "loads.grf_r",
-          "loads.cop_l", "loads.cop_r", "loads.moment_l", "loads.moment_r", "loads.ext_forces"]
+FIELDS = [
+  "kinematics.qpos",
+  "kinematics.qvel",
+  "kinematics.qacc",
+  "loads.grf_l",
+  "loads.grf_r",
+  "loads.cop_l",
+  "loads.cop_r",
+  "loads.moment_l",
+  "loads.moment_r",
+  "loads.ext_forces",
+]
 
 
 @pytest.fixture(scope="module")
 def good(sample):
-  return jax.tree.map(lambda x: x[40:40 + T], sample)
+  return jax.tree.map(lambda x: x[40 : 40 + T], sample)
 
 
 def put(trial, field, value):
@@ -64,9 +76,11 @@ KINDS = ["rank", "tail", "frames", "int", "complex", "nan", "inf"]
 @example(kind="nan", field="kinematics.qacc", data=None)
 def test_malformed_arrays_raise_input_error(gait_model, good, kind, field, data):
   if data is None:  # the @example edge cases: fixed choices instead of drawn ones
+
     class Fixed:
       def draw(self, s):
         return {"frames": 3}.get(kind, 0) if kind == "frames" else 0
+
     data = Fixed()
   bad = put(good, field, malformed(kind, field, np.asarray(get(good, field)), data))
   with pytest.raises(jaxid.InputError) as e:
@@ -138,8 +152,14 @@ def test_checkify_reports_nan_with_frame_inside_jit(gait_model, good):
   def checked(qacc):
     k = good.kinematics.replace(qacc=qacc)
     fn = lambda: pipeline.run_inverse_dynamics_jax(
-        m, __import__("mujoco").mjx.make_data(m), k, good.loads, gait_model.body_ids,
-        outputs=("joint_torques",), checks=True)[1]
+      m,
+      mjx.make_data(m),
+      k,
+      good.loads,
+      gait_model.body_ids,
+      outputs=("joint_torques",),
+      checks=True,
+    )[1]
     return checkify.checkify(fn)()
 
   qacc = jnp.asarray(good.kinematics.qacc).at[3, 5].set(jnp.inf)
