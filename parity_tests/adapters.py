@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import importlib
 
-import jax
-
 import jaxid
 from jaxid.model import FOOT_NAMES, from_mj_model
 
@@ -24,13 +22,6 @@ def jaxid_model(mj_model, body_names=FOOT_NAMES) -> jaxid.Model:
   hit = _MODELS.get(key)
   if hit is None or hit.mj_model is not mj_model:
     hit = _MODELS[key] = from_mj_model(mj_model, tuple(body_names))
-    # jaxid bug (parity_tests/test_jaxid_model.py): Model.mjx() caches mjx.put_model per
-    # precision, and when first called under a trace (a user's jax.jit) it caches tracers, so
-    # every later call fails with UnexpectedTracerError. Build both outside any trace.
-    with jax.ensure_compile_time_eval():
-      for x64 in (False, True):
-        with jax.enable_x64(x64):
-          hit.mjx()
   return hit
 
 

@@ -137,12 +137,15 @@ BACKEND_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 
 
 @contextlib.contextmanager
-def count_compiles():
-  """Yields a one-element list counting XLA compilations (persistent-cache loads included)."""
+def count_compiles(name: str | None = None):
+  """Yields a one-element list counting XLA compilations (persistent-cache loads included).
+
+  name: count only programs whose name contains it (jit(<function name>)); default all.
+  """
   n = [0]
 
-  def listener(event, duration, **_):
-    if event == BACKEND_COMPILE_EVENT:
+  def listener(event, duration, fun_name="", **_):
+    if event == BACKEND_COMPILE_EVENT and (name is None or name in str(fun_name)):
       n[0] += 1
 
   jax.monitoring.register_event_duration_secs_listener(listener)

@@ -18,6 +18,9 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import inspect
+import json
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,6 +36,7 @@ from parity_tests import strategies as S
 from parity_tests.harness import OPTIONAL, REQUIRED, cast, count_compiles
 
 checklist = pytest.mark.checklist
+ROOT = Path(__file__).resolve().parents[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,6 +100,53 @@ def _legacy_raises(fn, *args):
     if Path(str(entry.path)).name == "MJX_RunID.py":
       line = str(entry.statement).strip()
   return info.value, line
+
+
+# Run in a fresh interpreter: after the legacy is traced under jax.jit far enough to call
+# mjx.put_model and raises there, a later jax.jit(mjx.inverse) under jax.enable_x64(True) in the
+# same process fails at run time ("Executable(jit_inverse) expected parameter 0 ... f64[3] but got
+# ... f32[3]", RuntimeProgramInputMismatch; JAX 0.10.2, MJX 3.17.0; jax.clear_caches() does not
+# help), which would fail the legacy's float64 parity tests for a reason that is not the legacy's.
+_JIT_OVER_COPS = r"""
+import json, traceback
+import jax
+from legacy.MJX_RunID import run_inverse_dynamics_loop as legacy
+from parity_tests import strategies as S
+from parity_tests.harness import cast
+
+m, t = S.bundled(), cast(S.edge_trial("sample"), "float32")
+
+def with_traced_cop(cop_l, cop_r):
+  loads = t.loads.replace(cop_l=cop_l, cop_r=cop_r)
+  return legacy(m.mj_model, t.kinematics, loads, m.body_names, verbose=False)
+
+out = {"raised": None, "line": ""}
+try:
+  jax.jit(with_traced_cop)(t.loads.cop_l, t.loads.cop_r)
+except Exception as e:
+  lines = [f.line for f in traceback.extract_tb(e.__traceback__) if f.filename.endswith("MJX_RunID.py")]
+  out = {"raised": type(e).__name__, "line": (lines or [""])[-1].strip()}
+print("RESULT " + json.dumps(out))
+"""
+
+
+def _in_subprocess(code: str) -> dict:
+  env = dict(os.environ)
+  env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+  env.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".cache" / "jax"))
+  proc = subprocess.run(
+    [sys.executable, "-c", code],
+    capture_output=True,
+    text=True,
+    env=env,
+    cwd=ROOT,
+    timeout=600,
+    check=False,
+  )
+  for line in proc.stdout.splitlines():
+    if line.startswith("RESULT "):
+      return json.loads(line[len("RESULT ") :])
+  raise AssertionError(f"subprocess failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
 
 
 def _loads_with(loads, **kw):
@@ -376,16 +427,11 @@ def test_item4_claim_try_runs_at_trace_time(harness, measured):
 def test_item5_legacy_contact_test_raises_under_jit(legacy_fn, legacy_loop, harness, measured):
   sums = source_checks.find_in_trees(legacy_loop, source_checks.builtin_sum_calls)
   assert sums, "no Python sum() in the legacy's frame loop"
-  t = _trial()
-
-  def with_traced_cop(cop_l, cop_r):
-    loads = _loads_with(t.loads, cop_l=cop_l, cop_r=cop_r)
-    return legacy_fn(harness.mj_model, t.kinematics, loads, harness.body_names, verbose=False)
-
-  err, line = _legacy_raises(jax.jit(with_traced_cop), t.loads.cop_l, t.loads.cop_r)
-  assert isinstance(err, jax.errors.TracerBoolConversionError), repr(err)
+  res = _in_subprocess(_JIT_OVER_COPS)
+  line = res["line"]
+  assert res["raised"] == "TracerBoolConversionError", res
   assert "sum(" in line, line
-  measured(f"jit over the COPs raises {type(err).__name__} at `{line}`")
+  measured(f"jit over the COPs raises {res['raised']} at `{line}`")
 
 
 @checklist(item="5", side="candidate")
@@ -683,8 +729,12 @@ def test_ml1_legacy_cannot_be_jitted_and_recompiles_every_call(legacy_fn, harnes
 def test_ml1_candidate_jits_and_compiles_once(harness, measured):
   rng = np.random.default_rng(0)
   base = cast(S.long_sample(), "float32")
-  fn = jax.jit(_traced(harness))
-  with count_compiles() as n:
+
+  def candidate_program(kinematics, loads):
+    return _traced(harness)(kinematics, loads)
+
+  fn = jax.jit(candidate_program)
+  with count_compiles("candidate_program") as n:
     for _ in range(10):
       s = int(rng.integers(0, base.n_frames - 9))
       t = jax.tree.map(lambda a, s=s: a[s : s + 9], base)  # T = 9: a shape no other test uses
