@@ -135,3 +135,48 @@ def opensim(session: nox.Session) -> None:
     env=env,
     external=True,
   )
+
+
+@nox.session(default=False)
+def checklist(session: nox.Session) -> None:
+  """The guide's checklist on legacy and candidate; writes docs/checklist.md from the outcomes."""
+  env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
+  xml = ROOT / ".cache" / "checklist.xml"
+  xml.parent.mkdir(parents=True, exist_ok=True)
+  session.run(
+    str(BIN / "python"),
+    "-m",
+    "pytest",
+    "parity_tests/test_checklist.py",
+    "-p",
+    "no:cacheprovider",
+    f"--junitxml={xml}",
+    "-o",
+    "junit_family=xunit1",
+    *session.posargs,
+    env=env,
+    external=True,
+    success_codes=[0, 1],
+  )
+  candidate = [a.split("=", 1)[1] for a in session.posargs if a.startswith("--candidate=")]
+  if "--candidate" in session.posargs:
+    candidate = [session.posargs[session.posargs.index("--candidate") + 1]]
+  session.run(
+    str(BIN / "python"),
+    "-m",
+    "parity_tests.checklist_report",
+    str(xml),
+    "docs/checklist.md",
+    *(["--candidate", candidate[0]] if candidate else []),
+    env=env,
+    external=True,
+  )
+
+
+@nox.session(default=False)
+def mutants(session: nox.Session) -> None:
+  """The parity suite against each deliberately wrong candidate: all must be killed."""
+  env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
+  session.run(
+    str(BIN / "python"), "-m", "parity_tests.run_mutants", *session.posargs, env=env, external=True
+  )

@@ -1,0 +1,21 @@
+"""Deliberately wrong candidates: each a plausible migration mistake the harness must catch.
+
+`nox -s mutants` runs the parity suite against each (`--candidate parity_tests.mutants.<name>:
+candidate`) and prints which test kills it; `reference` (parity_tests.mutants._base) is the same
+code without the mistake and must pass.
+"""
+
+MUTANTS = (
+  "stale_xpos",
+  "torque_about_xpos",
+  "free_moment_dropped",
+  "contact_ge",
+  "cross_swapped",
+  "qvel_qacc_swapped",
+  "float32_loads",
+  "mass_lower_triangle",
+  "mass_private_qld",
+  "shifted_frame",
+  "ext_forces_ignored",
+  "residuals_from_qfrc_inverse",
+)
