@@ -33,7 +33,9 @@ LABEL = "candidate vs legacy"
 
 
 def _check_against_legacy(harness, key):
-  @S.fixture_settings()
+  # Derandomized: every key's test draws the same trials, so the legacy loop (~0.3 s a trial)
+  # runs once per trial and precision (memoised by the harness), whatever the profile's size.
+  @S.fixture_settings(derandomize=True, database=None)
   @given(trial=S.trials())
   @S.with_edges
   def check(trial):
