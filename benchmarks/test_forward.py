@@ -1,0 +1,247 @@
+"""Forward inverse dynamics: legacy loop, MuJoCo C peer, jaxid single, batched and scaling rows.
+
+Every row times whole calls (a trial, or a batch of trials) after compilation, blocks on the
+outputs, records frames per call in extra_info and checks its result against the float64 C peer.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jax
+import numpy as np
+import pytest
+
+import jaxid
+from benchmarks import conftest as fx
+from benchmarks import cpeer
+from benchmarks.common import CFG, MODE, available, bench, check_close, f32, resolved
+
+T = CFG.t_main
+OUTPUTS = {"all": None, "torques": jaxid.TORQUES}
+
+
+def group_single(outputs: str) -> str:
+  return f"forward T={T} {outputs}"
+
+
+# --- MuJoCo C peer -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outputs", ["all", "torques"])
+def test_cpeer(benchmark, gait, outputs):
+  peer = cpeer.Peer(gait.mj_model, gait.body_ids, fx.trial(T), OUTPUTS[outputs])
+  out = bench(
+    benchmark,
+    peer.run,
+    group=group_single(outputs),
+    frames=T,
+    impl="cpeer",
+    outputs=outputs,
+    T=T,
+    B=1,
+    schedule="c-loop",
+  )
+  # Independent path: xfrc_applied, mj_rnePostConstraint and mju_* per frame.
+  check_close(out, cpeer.run_literal(gait.mj_model, gait.body_ids, fx.trial(T)), rel=1e-9)
+
+
+def test_cpeer_literal(benchmark, gait):
+  def fn():
+    return cpeer.run_literal(gait.mj_model, gait.body_ids, fx.trial(T))
+
+  out = bench(
+    benchmark,
+    fn,
+    group=group_single("all"),
+    frames=T,
+    impl="cpeer-literal",
+    outputs="all",
+    T=T,
+    B=1,
+    schedule="c-loop",
+  )
+  check_close(out, fx.reference(T), rel=1e-9)
+
+
+# --- legacy loop ---------------------------------------------------------------------------------
+
+
+def test_legacy(benchmark, gait):
+  legacy = pytest.importorskip("legacy.MJX_RunID")
+  tr = fx.trial(T)
+
+  def fn():
+    return legacy.run_inverse_dynamics_loop(
+      gait.mj_model, tr.kinematics, tr.loads, gait.body_names, verbose=False
+    )
+
+  t0 = time.perf_counter()
+  first = fn()  # frame 0 compiles the jitted helpers, a foot's first stance frame another
+  first_s = time.perf_counter() - t0
+  out = bench(
+    benchmark,
+    fn,
+    group=group_single("all"),
+    frames=T,
+    warmup=0,
+    rounds=CFG.legacy_rounds,
+    impl="legacy",
+    outputs="all",
+    T=T,
+    B=1,
+    schedule="python-loop",
+  )
+  ms = out["frame_durations"]
+  quiet = ms[1:][out["compile_counts"][1:] == 0]
+  benchmark.extra_info.update(
+    first_call_s=first_s,
+    first_frame_s=float(first["frame_durations"][0]),
+    first_call_compiles=int(first["compile_counts"].sum()),
+    timed_call_compiles=int(out["compile_counts"].sum()),
+    steady_frame_s=float(np.median(quiet)) if quiet.size else float("nan"),
+    steady_frame_min_s=float(quiet.min()) if quiet.size else float("nan"),
+  )
+  # contact_force is all zeros in the legacy loop (MJX's inverse leaves cfrc_ext unset); the
+  # other contract keys agree with MuJoCo C.
+  keys = [
+    "joint_forces",
+    "distance_calcn_l",
+    "distance_calcn_r",
+    "moment_calcn_l",
+    "moment_calcn_r",
+    "mass_matrix",
+  ]
+  check_close(out, fx.reference(T), keys=keys)
+
+
+# --- jaxid, one trial ----------------------------------------------------------------------------
+
+
+def _jaxid_fn(gait, trial, outputs, schedule):
+  """The public call, as a user makes it (input validation on the host included)."""
+  outs = OUTPUTS[outputs]
+  return lambda: jax.block_until_ready(
+    jaxid.inverse_dynamics(gait, trial, outputs=outs, schedule=schedule)
+  )
+
+
+def _jitted_fn(gait, trial, outputs, schedule):
+  """The same call inside the caller's jit, as in an ML step: no per-call host work."""
+  outs = OUTPUTS[outputs]
+  f = jax.jit(lambda tr: jaxid.inverse_dynamics(gait, tr, outputs=outs, schedule=schedule))
+  return lambda: jax.block_until_ready(f(trial))
+
+
+def _first_call(fn) -> float:
+  t0 = time.perf_counter()
+  fn()
+  return time.perf_counter() - t0
+
+
+@pytest.mark.parametrize("schedule", available(CFG.schedules))
+@pytest.mark.parametrize("outputs", ["all", "torques"])
+def test_jaxid_single(benchmark, gait, outputs, schedule):
+  fn = _jaxid_fn(gait, f32(fx.trial(T)), outputs, schedule)
+  first = _first_call(fn)  # compiles (or loads from the persistent cache)
+  out = bench(
+    benchmark,
+    fn,
+    group=group_single(outputs),
+    frames=T,
+    impl="jaxid",
+    outputs=outputs,
+    T=T,
+    B=1,
+    schedule=schedule,
+    resolved=resolved(schedule, False),
+    first_call_s=first,
+  )
+  check_close(out, fx.reference(T))
+
+
+@pytest.mark.parametrize("batch", [1] + ([32] if MODE == "full" else []))
+def test_jaxid_in_jit(benchmark, gait, batch):
+  """Default schedule, torques, called inside jax.jit: the per-call host overhead of the API."""
+  trial = fx.trial(T) if batch == 1 else fx.batch_trial(batch, T)
+  fn = _jitted_fn(gait, f32(trial), "torques", "auto")
+  first = _first_call(fn)
+  group = group_single("torques") if batch == 1 else f"batch T={T} torques"
+  out = bench(
+    benchmark,
+    fn,
+    group=group,
+    frames=batch * T,
+    impl="jaxid-in-jit",
+    outputs="torques",
+    T=T,
+    B=batch,
+    schedule="auto",
+    resolved=resolved("auto", batch > 1),
+    first_call_s=first,
+  )
+  check_close(out if batch == 1 else jax.tree.map(lambda x: x[0], out), fx.reference(T))
+
+
+# --- jaxid, batches of trials (vmap) -------------------------------------------------------------
+
+
+def _batch_cases():
+  """Every batch size with the default schedule; in the full run B = 32 also with the others."""
+  cases = [(b, "auto") for b in CFG.batches]
+  if MODE == "full":
+    cases += [
+      (32, s) for s in available(("scan", "vmap", "chunked")) if s != resolved("auto", True)
+    ]
+  return cases
+
+
+@pytest.mark.parametrize("batch,schedule", _batch_cases())
+def test_jaxid_batch(benchmark, gait, batch, schedule):
+  fn = _jaxid_fn(gait, f32(fx.batch_trial(batch, T)), "torques", schedule)
+  first = _first_call(fn)
+  out = bench(
+    benchmark,
+    fn,
+    group=f"batch T={T} torques",
+    frames=batch * T,
+    impl="jaxid",
+    outputs="torques",
+    T=T,
+    B=batch,
+    schedule=schedule,
+    resolved=resolved(schedule, True),
+    first_call_s=first,
+  )
+  seeds = fx.batch_seeds(batch)
+  for i in range(min(batch, CFG.distinct_trials)):  # each distinct trial once
+    check_close(jax.tree.map(lambda x, i=i: x[i], out), fx.reference(T, seeds[i]))
+
+
+# --- scaling with T (torques, default schedule), C peer alongside ---------------------------------
+
+
+@pytest.mark.parametrize("n_frames", CFG.t_scaling)
+@pytest.mark.parametrize("impl", ["cpeer", "jaxid"])
+def test_scaling_t(benchmark, gait, impl, n_frames):
+  tr = fx.trial(n_frames)
+  if impl == "cpeer":
+    fn = cpeer.Peer(gait.mj_model, gait.body_ids, tr, jaxid.TORQUES).run
+    first, schedule = 0.0, "c-loop"
+  else:
+    fn = _jaxid_fn(gait, f32(tr), "torques", "auto")
+    first, schedule = _first_call(fn), "auto"
+  out = bench(
+    benchmark,
+    fn,
+    group="scaling T torques",
+    frames=n_frames,
+    impl=impl,
+    outputs="torques",
+    T=n_frames,
+    B=1,
+    schedule=schedule,
+    resolved=resolved(schedule, False),
+    first_call_s=first,
+  )
+  check_close(out, fx.reference(n_frames), rel=2e-4 if impl == "jaxid" else 1e-9)
