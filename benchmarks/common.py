@@ -69,14 +69,13 @@ CONFIGS = {
 CFG = CONFIGS[MODE]
 
 
-def resolved(schedule: str, batched: bool) -> str:
+def resolved(schedule: str, batched: bool, n_frames: int = 200) -> str:
   """The schedule jaxid runs for "auto" (pipeline.auto_schedule), else the schedule itself."""
   if schedule != "auto":
     return schedule
   from jaxid import pipeline
 
-  pick = getattr(pipeline, "auto_schedule", None)
-  return pick(batched) if pick else "scan"
+  return pipeline.auto_schedule(batched, n_frames)
 
 
 def available(schedules) -> tuple[str, ...]:

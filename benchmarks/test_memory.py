@@ -43,7 +43,7 @@ def test_grad_memory(benchmark, schedule, remat):
     B=1,
     frames=t,
     schedule=schedule,
-    resolved=resolved(schedule, False),
+    resolved=resolved(schedule, False, t),
     compile_s=analysis["compile_s"],
     **{k: v for k, v in analysis.items() if k.endswith("_bytes")},
     **{k: v for k, v in result.items() if k.endswith("_bytes") or k == "call_s"},

@@ -48,9 +48,9 @@ def inverse_dynamics(
 
   model: from jaxid.load_model; trial: a Trial pytree; outputs: keys to compute (static,
   default all of ALL_OUTPUTS); remat: checkpoint each frame for long-trial gradients;
-  schedule: "auto" (the fastest measured for the shape: "chunked" for one trial, "scan" for a
-  batch), "scan" (the guide's lax.scan), "vmap" (all frames at once) or "chunked" (a scan over
-  chunks of 8 vmapped frames);
+  schedule: "auto" (the fastest measured for the shape: "vmap" for one trial, "chunked"
+  past pipeline.VMAP_MAX_FRAMES frames, "scan" for a batch), "scan" (the guide's lax.scan), "vmap"
+  (all frames at once) or "chunked" (a scan over chunks of 8 vmapped frames);
   check_finite: run checkify checks that raise on a NaN/Inf output, naming key and frame.
   Inputs are validated here, once per call (jaxid.InputError; InputWarning for a COP far from
   the foot). Jitted: compiles once per (model, shapes, options).

@@ -202,11 +202,16 @@ def frames_chunked(
   return jax.tree.map(lambda y: y.reshape((n + pad,) + y.shape[2:])[:n], out)
 
 
-def auto_schedule(batched: bool) -> str:
-  """The schedule measured fastest on CPU (benchmarks/report.md): chunks of vmapped frames for
-  one trial; for a batch, the scan with the batch vmapped inside (vmap over B x T frames at once
-  was slower)."""
-  return "scan" if batched else "chunked"
+VMAP_MAX_FRAMES = 2048  # beyond this, all frames' intermediates at once cost too much memory
+
+
+def auto_schedule(batched: bool, n_frames: int) -> str:
+  """The schedule measured fastest on CPU (benchmarks/report.md): for one trial, all frames
+  vmapped (chunks of 8 for trials longer than VMAP_MAX_FRAMES); for a batch, the scan with the
+  batch vmapped inside (vmap over B x T frames at once was slower)."""
+  if batched:
+    return "scan"
+  return "vmap" if n_frames <= VMAP_MAX_FRAMES else "chunked"
 
 
 SCHEDULES = {"auto": None, "scan": None, "vmap": frames_vmap, "chunked": frames_chunked}
@@ -216,7 +221,7 @@ def trial_outputs(mjx_model, kinematics, loads, body_ids, outputs, remat, schedu
   """Outputs of one trial with the chosen schedule (traceable; jitted by callers)."""
   data = mjx.make_data(mjx_model)
   if schedule == "auto":
-    schedule = auto_schedule(batched=False)
+    schedule = auto_schedule(False, kinematics.qpos.shape[0])
   if schedule == "scan" or checks or remat:  # remat and checks are per scanned frame
     return run_inverse_dynamics_jax(
       mjx_model, data, kinematics, loads, body_ids, outputs, remat, checks
@@ -237,6 +242,6 @@ def _inverse_dynamics_batch(
   mjx_model, kinematics, loads, body_ids, outputs, remat, schedule, checks
 ):
   if schedule == "auto":
-    schedule = auto_schedule(batched=True)
+    schedule = auto_schedule(True, kinematics.qpos.shape[-2])
   fn = lambda k, ld: trial_outputs(mjx_model, k, ld, body_ids, outputs, remat, schedule, checks)
   return jax.vmap(fn)(kinematics, loads)
