@@ -4,8 +4,8 @@ An output is compared as a whole array over the trial, relative to its *scale*: 
 the largest terms that round-off in computing it is proportional to (not the element itself, which
 can be a near-cancellation of large terms):
 
-  joint_forces          max |qfrc_inverse|
-  joint_torques         max(|qfrc_inverse|, |J' xfrc|)   (their difference)
+  joint_forces          max(|qfrc_inverse|, |M| |qacc|)  (M qacc + bias: its terms can cancel)
+  joint_torques         max(joint_forces' scale, |J' xfrc|)   (their difference)
   residuals             same as joint_torques (root rows of it; often a cancellation to ~0)
   distance_calcn_*      max(max distance, 1 m)           (positions are O(1 m))
   moment_calcn_*        max(max |moment|, max |grf| * 1 m)
@@ -46,7 +46,7 @@ def scales(ref: dict) -> dict[str, float]:
   def amax(a) -> float:
     return float(np.max(np.abs(a))) if np.size(a) else 0.0
 
-  jf = amax(ref["joint_forces"])
+  jf = max(amax(ref["joint_forces"]), amax(ref["inertial_terms"]))
   tau = max(jf, amax(ref["qfrc_ext"]), amax(ref["joint_torques"]))
   grf = max(amax(ref["grf_l"]), amax(ref["grf_r"]))
   out = {

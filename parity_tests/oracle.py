@@ -65,7 +65,8 @@ def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> d
   """Every output of the contract (plus joint_torques, residuals) for a trial, float64 NumPy.
 
   Also returned, for the comparison's scales and for tests: contact_l/_r (the rule's verdict per
-  frame), xfrc_applied (the wrenches applied), qfrc_ext (J' xfrc_applied), grf_l/_r (inputs).
+  frame), xfrc_applied (the wrenches applied), qfrc_ext (J' xfrc_applied), inertial_terms
+  (|M| |qacc|: the magnitude of the M qacc terms of qfrc_inverse), grf_l/_r (inputs).
 
   kinematics, loads: jaxid.Kinematics / jaxid.Loads (or dicts) with leading axis T; any float
   dtype (float32 inputs are widened exactly, so the oracle sees the candidate's inputs).
@@ -97,6 +98,7 @@ def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> d
     "contact_r": np.zeros(n, bool),
     "xfrc_applied": np.zeros((n, m.nbody, 6)),
     "qfrc_ext": np.zeros((n, m.nv)),
+    "inertial_terms": np.zeros((n, m.nv)),
     "grf_l": ld["grf_l"],
     "grf_r": ld["grf_r"],
   }
@@ -123,6 +125,7 @@ def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> d
     mujoco.mj_rnePostConstraint(m, d)
     out["contact_force"][t] = d.cfrc_ext
     mujoco.mj_fullM(m, d, out["mass_matrix"][t])
+    out["inertial_terms"][t] = np.abs(out["mass_matrix"][t]) @ np.abs(qacc[t])
   if not root_is_free(m):
     del out["residuals"]
   return out

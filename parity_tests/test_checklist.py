@@ -79,7 +79,10 @@ def legacy_loop(legacy_file):
 def jaxpr8(harness):
   """The candidate's jaxpr on an 8-frame float32 trial, every input abstract."""
   t = _trial()
-  return jax.make_jaxpr(_traced(harness))(t.kinematics, t.loads)
+  try:
+    return jax.make_jaxpr(_traced(harness))(t.kinematics, t.loads)
+  except Exception as e:  # the candidate-side checks below all need a traceable candidate
+    pytest.fail(f"candidate {harness.spec} is not traceable: {type(e).__name__}: {e}"[:600])
 
 
 @pytest.fixture(scope="module")
