@@ -38,9 +38,6 @@ def pytest_configure(config):
     f" {CHECKLIST_ITEMS}; side: legacy, candidate or claim (the guide's stated reason); verdict"
     " (claim tests): what the guide's claim is, 'confirmed' or 'corrected', if the test passes",
   )
-  config.addinivalue_line(
-    "markers", "parity(key): compares one output key (for the mutant table and the summary)"
-  )
 
 
 @pytest.fixture(scope="session")

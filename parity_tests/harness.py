@@ -16,7 +16,7 @@ import jax
 import numpy as np
 
 from jaxid.contract import EXTRA_SHAPES, OUTPUT_SHAPES, shape_of
-from jaxid.types import Kinematics, Loads, Trial
+from jaxid.types import Trial
 from parity_tests import compare, oracle
 
 try:
@@ -127,10 +127,6 @@ class Harness:
         self.mj_model, t.kinematics, t.loads, self.body_names, verbose=False
       )
     return self._legacy[key]
-
-
-def trial_of(kinematics: Kinematics, loads: Loads) -> Trial:
-  return Trial(kinematics, loads)
 
 
 BACKEND_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
