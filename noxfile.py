@@ -74,7 +74,7 @@ def parity(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
   """Main job: the parity harness on the bundled model and sample trial, checklist summary."""
   session.run(
-    str(BIN / "python"), "-m", "jaxid.demo", *session.posargs, env=_env(session), external=True
+    str(BIN / "python"), "-m", "jaxid", *session.posargs, env=_env(session), external=True
   )
 
 

@@ -29,18 +29,7 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
-ALL_OUTPUTS = (
-  "joint_forces",
-  "joint_torques",
-  "residuals",
-  "distance_calcn_l",
-  "distance_calcn_r",
-  "moment_calcn_l",
-  "moment_calcn_r",
-  "contact_force",
-  "mass_matrix",
-)
-TORQUES = ("joint_torques", "residuals")
+from jaxid.pipeline import ALL_OUTPUTS  # one definition of the output keys
 
 
 def _f64(x) -> np.ndarray:

@@ -18,18 +18,11 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
+from jaxid import contract
 from jaxid.model import FOOT_NAMES, body_ids, root_is_free
 
-KEYS = (
-  "joint_forces",
-  "distance_calcn_l",
-  "distance_calcn_r",
-  "moment_calcn_l",
-  "moment_calcn_r",
-  "contact_force",
-  "mass_matrix",
-)
-EXTRA_KEYS = ("joint_torques", "residuals")
+KEYS = tuple(contract.OUTPUT_SHAPES)  # the contract keys, one definition
+EXTRA_KEYS = tuple(contract.EXTRA_SHAPES)
 
 
 def in_contact(cop) -> bool:

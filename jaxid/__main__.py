@@ -1,6 +1,6 @@
 """Main job: inverse dynamics of the bundled model's sample trial, then the parity harness.
 
-python -m jaxid.demo [--frames N] [--no-parity]
+python -m jaxid [--frames N] [--no-parity]
 """
 
 from __future__ import annotations
