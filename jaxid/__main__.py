@@ -77,6 +77,8 @@ def parity_and_checklist() -> int:
 
   rows = checklist_report.read(xml)
   print("\nthe guide's checklist, measured (full table: nox -s checklist -> docs/checklist.md)")
+  print("ok: the tests measuring that side passed (legacy shows the anti-pattern and its effect;")
+  print("jaxid is free of it); guide: its stated reason confirmed or corrected by measurement")
   print(f"{'item':<5}{'legacy':<9}{'jaxid':<9}{'guide':<11}checklist item")
   for item, (before, _after) in checklist_report.ITEMS.items():
     tests = [r for r in rows if r["item"] == item]
