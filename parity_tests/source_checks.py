@@ -135,7 +135,10 @@ def module_asts(names) -> dict[str, ast.AST]:
 # Patterns, one per checklist item. Each returns the matching nodes of a tree.
 
 
-def _call_name(node: ast.Call) -> str:
+def call_name(node) -> str:
+  """ "f" or "mod.f" for a call node; "" for anything else."""
+  if not isinstance(node, ast.Call):
+    return ""
   f = node.func
   if isinstance(f, ast.Name):
     return f.id
@@ -156,11 +159,11 @@ CLOCKS = {
 
 
 def clock_calls(tree):
-  return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and _call_name(n) in CLOCKS]
+  return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and call_name(n) in CLOCKS]
 
 
 def float_calls(tree):
-  return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and _call_name(n) == "float"]
+  return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and call_name(n) == "float"]
 
 
 def try_blocks(tree):
@@ -168,7 +171,7 @@ def try_blocks(tree):
 
 
 def builtin_sum_calls(tree):
-  return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and _call_name(n) == "sum"]
+  return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and call_name(n) == "sum"]
 
 
 def impl_accesses(tree):
@@ -176,7 +179,7 @@ def impl_accesses(tree):
 
 
 def print_calls(tree):
-  return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and _call_name(n) == "print"]
+  return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and call_name(n) == "print"]
 
 
 def append_calls(tree):
@@ -221,7 +224,7 @@ def legacy_loop(tree: ast.AST) -> ast.For:
     if (
       isinstance(node, ast.For)
       and isinstance(node.iter, ast.Call)
-      and _call_name(node.iter) == "range"
+      and call_name(node.iter) == "range"
     ):
       return node
   raise AssertionError("no `for ... in range(...)` loop in the legacy source")

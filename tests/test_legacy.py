@@ -27,6 +27,7 @@ from mujoco import mjx
 from jaxid import contract
 from legacy import MJX_RunID
 from legacy.MJX_RunID import run_inverse_dynamics_loop
+from parity_tests.source_checks import call_name
 
 ROOT = Path(__file__).resolve().parents[1]
 LEGACY_SRC = ROOT / "legacy" / "MJX_RunID.py"
@@ -235,17 +236,6 @@ def _markers() -> dict[int, list[int]]:
   return out
 
 
-def _call_name(node) -> str:
-  if isinstance(node, ast.Call):
-    f = node.func
-    if isinstance(f, ast.Name):
-      return f.id
-    if isinstance(f, ast.Attribute):
-      base = f.value.id if isinstance(f.value, ast.Name) else "?"
-      return f"{base}.{f.attr}"
-  return ""
-
-
 def _is_t_eq_0(node) -> bool:
   return (
     isinstance(node, ast.Compare)
@@ -262,13 +252,13 @@ def _pattern(n: int, node, loop) -> bool:
   if n == 1:
     return (
       node is loop
-      and _call_name(node.iter) == "range"
+      and call_name(node.iter) == "range"
       and any(isinstance(s, ast.If) and _is_t_eq_0(s.test) and s.orelse for s in node.body)
     )
   if n == 2:
-    return _call_name(node) == "time.time"
+    return call_name(node) == "time.time"
   if n == 3:
-    return _call_name(node) == "float"
+    return call_name(node) == "float"
   if n == 4:
     return isinstance(node, ast.Try) and any(
       isinstance(h.type, ast.Name) and h.type.id == "AttributeError" for h in node.handlers
@@ -277,13 +267,13 @@ def _pattern(n: int, node, loop) -> bool:
     return (
       isinstance(node, ast.If)
       and isinstance(node.test, ast.Compare)
-      and _call_name(node.test.left) == "sum"
-      and _call_name(node.test.left.args[0]) == "jnp.abs"
+      and call_name(node.test.left) == "sum"
+      and call_name(node.test.left.args[0]) == "jnp.abs"
     )
   if n == 6:
     return isinstance(node, ast.Attribute) and node.attr == "_impl"
   if n == 7:
-    return _call_name(node) == "print"
+    return call_name(node) == "print"
   if n == 8:
     return (
       isinstance(node, ast.Call)
