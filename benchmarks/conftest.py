@@ -55,6 +55,12 @@ def gait():
   return model()
 
 
+@pytest.fixture(scope="session")
+def cache_root(tmp_path_factory):
+  """Empty persistent-cache directories of the compile rows (one per program, under here)."""
+  return tmp_path_factory.mktemp("compile-cache")
+
+
 _LOAD_START = os.getloadavg()
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 T_TARGET = 200
 SCALING = "scaling T torques"
+BUNDLED = "gait_lowerbody"
+MYO = "myolegs"  # issue 8's rows (benchmarks/test_myoleg.py), extra_info model="myolegs"
 
 # Regression thresholds: a row is flagged when its metric exceeds the baseline's by more than
 # this factor, after dividing out the machine's speed change (see compare()), and stays flagged
@@ -50,6 +52,8 @@ def _label(row: dict) -> str:
   if kind == "memory":
     return f"grad memory T={row['T']} {_sched(row)}{' remat' if row.get('remat') else ''}"
   parts = [impl]
+  if row.get("model", BUNDLED) != BUNDLED:
+    parts.insert(0, row["model"])
   if kind == "grad":
     parts.append("value_and_grad")
   parts.append(row.get("outputs", ""))
@@ -115,12 +119,15 @@ def merge_best(data: dict, retry: dict) -> dict:
   return dict(data, benchmarks=merged)
 
 
-def find(rows: dict, scaling: bool = False, **want) -> list[dict]:
-  """Rows with these field values; the scaling-T rows (repeats) only when scaling=True."""
+def find(rows: dict, scaling: bool = False, model: str = BUNDLED, **want) -> list[dict]:
+  """Rows of one model (default the bundled one) with these field values; the scaling-T rows
+  (repeats) only when scaling=True."""
   return [
     r
     for r in rows.values()
-    if all(r.get(k) == v for k, v in want.items()) and (scaling or r.get("group") != SCALING)
+    if all(r.get(k) == v for k, v in want.items())
+    and r.get("model", BUNDLED) == model
+    and (scaling or r.get("group") != SCALING)
   ]
 
 
@@ -128,8 +135,8 @@ def best(rows: list[dict]) -> dict | None:
   return min(rows, key=lambda r: r["us_frame"]) if rows else None
 
 
-def legacy_steady_us(rows: dict) -> float | None:
-  r = find(rows, impl="legacy")
+def legacy_steady_us(rows: dict, model: str = BUNDLED) -> float | None:
+  r = find(rows, impl="legacy", model=model)
   if not r or not r[0].get("steady_frame_s") or math.isnan(r[0]["steady_frame_s"]):
     return None
   return r[0]["steady_frame_s"] * 1e6
@@ -263,6 +270,86 @@ def targets(rows: dict) -> list[tuple[bool | None, str]]:
     )
   else:
     out.append((None, "value_and_grad <= 3x the forward time"))
+  return out
+
+
+def myo_targets(rows: dict) -> list[tuple[bool | None, str]]:
+  """Issue 8's targets on the pruned MyoLeg (rows of benchmarks/test_myoleg.py)."""
+  out = []
+  t = T_TARGET
+  c = find(rows, model=MYO, impl="cpeer", outputs="torques", T=t)
+  b = best(find(rows, model=MYO, impl="jaxid", kind="forward", B=32, T=t))
+  if c and b:
+    r = c[0]["us_frame"] / b["us_frame"]
+    out.append(
+      (
+        r >= 20,
+        f"MyoLeg: jaxid vmap(32) >= 20x the MuJoCo C loop on the same pruned model: {fmt_x(r)} "
+        f"(jaxid {fmt_us(b['us_frame'])} us/frame vs C peer {fmt_us(c[0]['us_frame'])})",
+      )
+    )
+  else:
+    out.append((None, "MyoLeg: jaxid vmap(32) >= 20x the MuJoCo C loop"))
+  cold = find(rows, model=MYO, kind="compile", cache="cold")
+  if cold:
+    out.append(
+      (
+        cold[0]["compile_s"] <= 8.0,
+        f"MyoLeg: cold compile of the pruned MyoLeg program <= 8 s: {cold[0]['compile_s']:.2f} s "
+        f"(trace {cold[0]['trace_s']:.2f}, lower {cold[0]['lower_s']:.2f}, XLA "
+        f"{cold[0]['backend_s']:.2f})",
+      )
+    )
+  else:
+    out.append((None, "MyoLeg: cold compile of the pruned MyoLeg program <= 8 s"))
+  return out
+
+
+def myo_ratios(rows: dict) -> list[tuple[str, str, str]]:
+  """MyoLeg's rows against its own C peer and legacy loop (the bundled model's comparisons)."""
+  out = []
+  t = T_TARGET
+  leg = legacy_steady_us(rows, MYO)
+  for r in sorted(
+    find(rows, model=MYO, impl="jaxid", kind="forward", T=t), key=lambda r: (r["B"], r["outputs"])
+  ):
+    c = find(rows, model=MYO, impl="cpeer", outputs=r["outputs"], T=t)
+    if c:
+      out.append(
+        (
+          f"{r['label']} vs C peer ({r['outputs']})",
+          fmt_x(c[0]["us_frame"] / r["us_frame"]),
+          "C peer us/frame / jaxid us/frame (> 1: jaxid faster)",
+        )
+      )
+    if leg:
+      out.append(
+        (
+          f"legacy steady / {r['label']}",
+          fmt_x(leg / r["us_frame"]),
+          "per frame; legacy: median of its non-compiling frames",
+        )
+      )
+  for g in find(rows, model=MYO, kind="grad"):
+    f = find(rows, model=MYO, impl="jaxid", kind="forward", B=g["B"], T=g["T"], outputs="torques")
+    if f:
+      out.append(
+        (
+          f"{MYO} grad / forward (B={g['B']})",
+          fmt_x(g["us_frame"] / f[0]["us_frame"]),
+          "value_and_grad us/frame / forward us/frame",
+        )
+      )
+  cold = find(rows, model=MYO, kind="compile", cache="cold")
+  warm = find(rows, model=MYO, kind="compile", cache="warm")
+  if cold and warm and warm[0]["compile_s"] > 0:
+    out.append(
+      (
+        f"cold / warm compile ({cold[0].get('program')})",
+        fmt_x(cold[0]["compile_s"] / warm[0]["compile_s"]),
+        "first call minus steady call, fresh processes",
+      )
+    )
   return out
 
 
@@ -581,6 +668,7 @@ def render(
   ver = mi.get("versions", {})
   tg = targets(rows)
   met = sum(1 for m, _ in tg if m)
+  myo = myo_targets(rows) if find(rows, model=MYO) else []
   flagged = [r for r in regressions if r["flagged"]]
   lines = [
     f"# jaxid benchmarks: issue 6 targets ({mode} run, {data.get('datetime', '?')[:19]} UTC)",
@@ -591,6 +679,13 @@ def render(
   ]
   lines += [f"- **{mark(m)}**: {txt}" for m, txt in tg]
   lines += [""]
+  if myo:
+    lines += [
+      f"MyoLeg targets (issue 8; pruned MyoLeg, T = {T_TARGET}, float32): "
+      f"{sum(1 for m, _ in myo if m)} of {len(myo)} met.",
+      "",
+    ]
+    lines += [f"- **{mark(m)}**: {txt}" for m, txt in myo] + [""]
   if pytest_rc:
     lines += [
       f"**Benchmark failures: pytest exit {pytest_rc}** (a result was wrong or a row crashed; "
@@ -671,7 +766,12 @@ def render(
       "rebuilt per call; the persistent cache serves them).",
       "",
     ]
-  lines += ["## Ratios", "", _table(["ratio", "value", "how"], [list(x) for x in ratios(rows)]), ""]
+  lines += [
+    "## Ratios",
+    "",
+    _table(["ratio", "value", "how"], [list(x) for x in ratios(rows) + myo_ratios(rows)]),
+    "",
+  ]
   lines += compile_section(rows) + memory_section(rows) + scaling_section(rows)
   lines += [f"![throughput]({png})" if not plot_note else plot_note, ""]
   lines += ["## Regression check", "", THRESHOLD_NOTE, ""]
@@ -705,7 +805,10 @@ def render(
 
 
 def compile_section(rows: dict) -> list[str]:
-  comp = sorted(find(rows, kind="compile"), key=lambda r: (r.get("program"), r.get("cache")))
+  comp = sorted(
+    find(rows, kind="compile") + find(rows, kind="compile", model=MYO),
+    key=lambda r: (r.get("program"), r.get("cache")),
+  )
   if not comp:
     return []
   out = [
@@ -715,7 +818,8 @@ def compile_section(rows: dict) -> list[str]:
     "warm: the cache the cold process filled); compile = first call - steady call. Breakdown "
     "from jax.monitoring: trace = Python tracing to a jaxpr, lower = jaxpr to MLIR, XLA = "
     "backend compile (cold) or cache load (warm). single: one trial, all outputs; batch32: 32 "
-    "trials, torques; both T = 200, default schedule.",
+    "trials, torques; both T = 200, default schedule. myolegs-single: single on the pruned "
+    "MyoLeg.",
     "",
   ]
   header = ["program", "cache", "compile s", "first call s", "trace s", "lower s"]

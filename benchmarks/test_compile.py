@@ -38,11 +38,6 @@ def probe(*args: str) -> dict:
   return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture(scope="module")
-def cache_root(tmp_path_factory):
-  return tmp_path_factory.mktemp("compile-cache")
-
-
 @pytest.mark.parametrize("cache", ["cold", "warm"])
 @pytest.mark.parametrize("program", CFG.compile_programs)
 def test_compile(benchmark, cache_root, program, cache):

@@ -62,6 +62,25 @@ def pelvis_quat(tilt, list_, rotation):
   return out
 
 
+def _standing_frame(m):
+  """(q_face, pelvis offset): the root quaternion that turns the model to face +x, z up, and the
+  pelvis origin in the root frame, both at qpos0 (identity and 0 for gait_lowerbody, whose root
+  is the pelvis; MyoLeg's root faces -y: q_face is a quarter turn about z)."""
+  d = mujoco.MjData(m)
+  mujoco.mj_kinematics(m, d)
+  pelvis = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, "pelvis")
+  pelvis = 1 if pelvis < 0 else pelvis
+  fwd = d.xmat[pelvis].reshape(3, 3)[:, 0]  # OpenSim's pelvis x axis points forward
+  yaw = -np.arctan2(fwd[1], fwd[0])  # turn forward onto +x (about world z)
+  world_in_root = np.zeros(4)
+  mujoco.mju_negQuat(world_in_root, d.xquat[1])
+  q_face = np.zeros(4)
+  mujoco.mju_mulQuat(q_face, np.array([np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)]), d.xquat[1])
+  offset = np.zeros(3)
+  mujoco.mju_rotVecQuat(offset, d.xpos[pelvis] - d.xpos[1], world_in_root)
+  return q_face, offset
+
+
 class _Gait:
   """Analytic walking motion of one trial (phase offset and amplitudes drawn from the seed)."""
 
@@ -73,6 +92,11 @@ class _Gait:
     self.qadr = {}
     for j in range(mj_model.njnt):
       self.qadr[mj_model.joint(j).name] = int(mj_model.jnt_qposadr[j])
+    self.face, self.offset = _standing_frame(mj_model)
+    self.coupled = any(
+      mj_model.eq_type[e] == mujoco.mjtEq.mjEQ_JOINT and mj_model.eq_active0[e]
+      for e in range(mj_model.neq)
+    )
     self.sway = np.zeros((2, 1), complex)
     self.sway = self._pendulum_sway()
 
@@ -118,14 +142,22 @@ class _Gait:
     q = np.zeros(self.m.nq)
     ph = self.phase(t)
     c = 2 * np.pi * ph
-    q[0:3] = [SPEED * t, 0.0, PELVIS_Z + 0.02 * np.cos(2 * c - 0.6)]
-    q[0:2] += self._sway_at(t)
-    q[3:7] = pelvis_quat(
+    pelvis = pelvis_quat(
       np.radians(2 * np.sin(2 * c)), np.radians(4 * np.sin(c)), np.radians(4 * np.cos(c))
     )
+    mujoco.mju_mulQuat(q[3:7], pelvis, self.face)  # q_root = q_pelvis q_face
+    offset = np.zeros(3)
+    mujoco.mju_rotVecQuat(offset, self.offset, q[3:7])
+    q[0:3] = [SPEED * t, 0.0, PELVIS_Z + 0.02 * np.cos(2 * c - 0.6)]
+    q[0:2] += self._sway_at(t)
+    q[0:3] -= offset  # the pelvis origin follows the path, not the root's
     for side, sph, amp in (("r", ph, self.amp[0]), ("l", (ph + 0.5) % 1.0, self.amp[1])):
       for name, deg in _leg_angles(sph, amp).items():
         q[self.qadr[f"{name}_{side}"]] = np.radians(deg)
+    if self.coupled:  # joints that follow others through joint equalities (MyoLeg's knee)
+      from jaxid.myo import couple_kinematics
+
+      q = couple_kinematics(self.m, q)[0]
     return q
 
   def qvel(self, t, h=1e-4):
@@ -217,6 +249,10 @@ def sample_trial(
   qpos = np.stack([gait.qpos(t) for t in t_all])
   qvel = np.stack([gait.qvel(t) for t in t_all])
   qacc = np.stack([gait.qacc(t) for t in t_all])
+  if gait.coupled:  # exact derivatives of the coupled joints: qvel1 = p' qvel2, ...
+    from jaxid.myo import couple_kinematics
+
+    qpos, qvel, qacc = couple_kinematics(m, qpos, qvel, qacc)
   ext = np.zeros((len(t_all), m.nbody, 6))
   torso = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, "torso")
   if ext_forces and torso >= 0:

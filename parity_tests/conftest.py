@@ -15,6 +15,7 @@ import json
 import pytest
 
 from parity_tests import adapters, compare
+from parity_tests import strategies as S
 from parity_tests.harness import Harness
 
 CHECKLIST_ITEMS = ("1", "2", "3", "4", "5", "6", "7", "8", "ML1", "ML2", "ML3", "ML4")
@@ -28,6 +29,14 @@ def pytest_addoption(parser):
     default=adapters.DEFAULT,
     metavar="package.module:function",
     help="implementation of the contract to check (default: %(default)s)",
+  )
+  group.addoption(
+    "--model",
+    action="store",
+    default="gait_lowerbody",
+    metavar="NAME",
+    help="jaxid.load_model name of the model the harness runs on: gait_lowerbody (default) or"
+    " myolegs (needs jaxid[myo]; the MyoLeg run is `nox -s parity_myo`)",
   )
 
 
@@ -46,16 +55,23 @@ def candidate_spec(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def harness(candidate_spec, gait_model) -> Harness:
-  """The candidate, the legacy loop and the oracle on the bundled model."""
+def model_name(request) -> str:
+  return request.config.getoption("--model")
+
+
+@pytest.fixture(scope="session")
+def harness(candidate_spec, model_name) -> Harness:
+  """The candidate, the legacy loop and the oracle on the --model model (default: bundled)."""
   fn = adapters.load(candidate_spec)
+  if model_name == "myolegs":
+    pytest.importorskip("myo_sim", reason='--model myolegs needs myo-sim: pip install "jaxid[myo]"')
   try:
     from legacy.MJX_RunID import run_inverse_dynamics_loop as legacy
 
     err = None
   except ImportError as e:  # legacy/ is another engineer's work in progress
     legacy, err = None, repr(e)
-  return Harness(fn, candidate_spec, gait_model, legacy, err)
+  return Harness(fn, candidate_spec, S.model(model_name), legacy, err, model_name)
 
 
 @pytest.fixture
@@ -93,6 +109,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
   lines = compare.summary_lines()
   if not lines:
     return
-  terminalreporter.section(f"parity: {config.getoption('--candidate')}")
+  terminalreporter.section(
+    f"parity: {config.getoption('--candidate')} on {config.getoption('--model')}"
+  )
   for line in lines:
     terminalreporter.write_line(line)

@@ -46,10 +46,19 @@ def digest(trial: Trial) -> str:
 class Harness:
   """The session's candidate, legacy and oracle on one model, with memoised legacy/oracle runs."""
 
-  def __init__(self, candidate, spec: str, model, legacy=None, legacy_error: str | None = None):
+  def __init__(
+    self,
+    candidate,
+    spec: str,
+    model,
+    legacy=None,
+    legacy_error: str | None = None,
+    model_name: str = "gait_lowerbody",
+  ):
     self.candidate = candidate
     self.spec = spec
     self.model = model  # jaxid.Model: mj_model and body_names
+    self.model_name = model_name  # its jaxid.load_model name (the harness's --model)
     self.legacy_fn = legacy
     self.legacy_error = legacy_error
     self.printed: list[str] = []  # stdout of every candidate call this session
@@ -103,7 +112,7 @@ class Harness:
       from parity_tests import strategies
 
       with jax.enable_x64(False):
-        self.run(strategies.edge_trial("sample"))
+        self.run(strategies.edge_trial("sample", self.model_name))
     return self._keys["float32"]
 
   def oracle(self, trial: Trial) -> dict[str, np.ndarray]:

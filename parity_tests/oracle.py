@@ -59,7 +59,8 @@ def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> d
 
   Also returned, for the comparison's scales and for tests: contact_l/_r (the rule's verdict per
   frame), xfrc_applied (the wrenches applied), qfrc_ext (J' xfrc_applied), inertial_terms
-  (|M| |qacc|: the magnitude of the M qacc terms of qfrc_inverse), grf_l/_r (inputs).
+  (|M| |qacc|: the magnitude of the M qacc terms of qfrc_inverse), constraint_terms (the same
+  for qfrc_constraint, per dof; zeros without constraint rows), grf_l/_r (inputs).
 
   kinematics, loads: jaxid.Kinematics / jaxid.Loads (or dicts) with leading axis T; any float
   dtype (float32 inputs are widened exactly, so the oracle sees the candidate's inputs).
@@ -92,6 +93,7 @@ def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> d
     "xfrc_applied": np.zeros((n, m.nbody, 6)),
     "qfrc_ext": np.zeros((n, m.nv)),
     "inertial_terms": np.zeros((n, m.nv)),
+    "constraint_terms": np.zeros((n, m.nv)),
     "grf_l": ld["grf_l"],
     "grf_r": ld["grf_r"],
   }
@@ -119,9 +121,31 @@ def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> d
     out["contact_force"][t] = d.cfrc_ext
     mujoco.mj_fullM(m, d, out["mass_matrix"][t])
     out["inertial_terms"][t] = np.abs(out["mass_matrix"][t]) @ np.abs(qacc[t])
+    out["constraint_terms"][t] = constraint_terms(m, d, qpos[t], qvel[t], qacc[t])
   if not root_is_free(m):
     del out["residuals"]
   return out
+
+
+def constraint_terms(m: mujoco.MjModel, d: mujoco.MjData, qpos, qvel, qacc) -> np.ndarray:
+  """|J|' R^-1 (|J| |qacc| + B |J| |qvel| + K |J| |q|): the magnitude of qfrc_constraint's terms.
+
+  After mj_inverse. A soft constraint row's force is -(J qacc - aref) / R, aref = -B J qvel - K r:
+  round-off in the terms of J qacc, of J qvel and of the position residual r (computed from the
+  joint coordinates q) is divided by R, which a stiff constraint makes tiny (MyoLeg's knee
+  equalities: solimp 0.9999), and mapped back by J'. Per dof [nv]; zeros without constraint rows.
+  q: |qpos| of each hinge and slide dof, 1 for ball and free dofs (unit quaternion components).
+  """
+  if d.nefc == 0:
+    return np.zeros(m.nv)
+  jac = np.abs(d.efc_J.reshape(d.nefc, m.nv))
+  q = np.ones(m.nv)
+  for j in range(m.njnt):
+    if m.jnt_type[j] in (mujoco.mjtJoint.mjJNT_HINGE, mujoco.mjtJoint.mjJNT_SLIDE):
+      q[m.jnt_dofadr[j]] = abs(qpos[m.jnt_qposadr[j]])
+  k, b = np.abs(d.efc_KBIP[:, 0]), np.abs(d.efc_KBIP[:, 1])
+  rows = jac @ np.abs(qacc) + b * (jac @ np.abs(qvel)) + k * (jac @ q)
+  return jac.T @ (rows / d.efc_R)
 
 
 def simulate(

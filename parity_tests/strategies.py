@@ -58,10 +58,23 @@ def fixture_settings(**kw) -> settings:
   return settings(settings.default, suppress_health_check=SUPPRESS, **kw)
 
 
+BUNDLED = "gait_lowerbody"
+
+
 @functools.cache
+def model(name: str = BUNDLED) -> jaxid.Model:
+  """A model by jaxid.load_model name, loaded once per session (the harness's `--model`)."""
+  return jaxid.load_model(name)
+
+
 def bundled() -> jaxid.Model:
   """The bundled gait model (shared by the strategies' @examples)."""
-  return jaxid.load_model("gait_lowerbody")
+  return model(BUNDLED)
+
+
+def _couples(m: mujoco.MjModel) -> bool:
+  """Whether m has active joint equality constraints (MyoLeg's knee)."""
+  return any(m.eq_type[e] == mujoco.mjtEq.mjEQ_JOINT and m.eq_active0[e] for e in range(m.neq))
 
 
 def _floats(lo: float, hi: float):
@@ -156,11 +169,20 @@ def ext_forces(draw, m: mujoco.MjModel, n_frames: int = N_FRAMES) -> np.ndarray:
 
 @st.composite
 def trials(draw, m: mujoco.MjModel | None = None, n_frames: int = N_FRAMES) -> Trial:
-  """A valid float64 NumPy Trial of n_frames frames on the C model m (default: bundled)."""
+  """A valid float64 NumPy Trial of n_frames frames on the C model m (default: bundled).
+
+  On a model with joint equality constraints the coupled joints follow the joints they are
+  coupled to (jaxid.myo.couple_kinematics): kinematics that violate a constraint have a
+  constraint force set by solref/solimp, not by the motion, which is no trial a user would give.
+  """
   m = bundled().mj_model if m is None else m
   qpos = draw(qpos_frames(m, n_frames))
   qvel = draw(_vec((n_frames, m.nv), QVEL_MAX))
   qacc = draw(_vec((n_frames, m.nv), QACC_MAX))
+  if _couples(m):
+    from jaxid.myo import couple_kinematics
+
+    qpos, qvel, qacc = couple_kinematics(m, qpos, qvel, qacc)
   left, right = draw(foot_loads(n_frames)), draw(foot_loads(n_frames))
   loads = Loads(
     grf_l=left["grf"],
@@ -175,14 +197,14 @@ def trials(draw, m: mujoco.MjModel | None = None, n_frames: int = N_FRAMES) -> T
 
 
 # ----------------------------------------------------------------------------------------------
-# Edge trials for @example: deterministic, on the bundled model, sample-trial kinematics.
+# Edge trials for @example: deterministic, sample-trial kinematics on the named model.
 
 
 @functools.cache
-def _sample(n_frames: int = N_FRAMES) -> Trial:
+def _sample(name: str = BUNDLED, n_frames: int = N_FRAMES) -> Trial:
   # seed 2 at 70 ms: left foot swing -> heel strike at frame 4, right foot toe-off after frame 5,
   # so the frames hold single support on each side and double support in between.
-  return jaxid.sample_trial(bundled(), n_frames=n_frames, seed=2, dt=0.07)
+  return jaxid.sample_trial(model(name), n_frames=n_frames, seed=2, dt=0.07)
 
 
 def _with_loads(base: Trial, **loads) -> Trial:
@@ -195,8 +217,8 @@ EDGES = ("sample", "flight", "cop_zero", "tiny_cop", "onset")
 
 
 @functools.cache
-def edge_trial(kind: str) -> Trial:
-  """A fixed trial exercising one edge of the contact rule (see EDGES).
+def edge_trial(kind: str, name: str = BUNDLED) -> Trial:
+  """A fixed trial on the named model exercising one edge of the contact rule (see EDGES).
 
   sample:   walking frames of a sample trial: single, double, single support, balanced loads
   flight:   both feet in swing, every load exactly zero
@@ -204,7 +226,7 @@ def edge_trial(kind: str) -> Trial:
   tiny_cop: COPs of 1e-30 .. 1e-6 m on one axis with nonzero GRFs: contact, lever arm ~ xpos
   onset:    each foot swings then lands mid-trial (left at frame 3, right at frame 6)
   """
-  base = _sample()
+  base = _sample(name)
   n = N_FRAMES
   grf = np.tile([30.0, -20.0, 700.0], (n, 1))
   mom = np.tile([0.0, 0.0, 4.0], (n, 1))
@@ -239,13 +261,16 @@ def edge_trial(kind: str) -> Trial:
   raise ValueError(f"kind: expected one of {EDGES}, got {kind!r}")
 
 
-def with_edges(test):
-  """Decorate a @given(trial=...) test with one @example per edge trial."""
+def with_edges(name: str = BUNDLED):
+  """Decorator: one @example per edge trial of the named model on a @given(trial=...) test."""
   from hypothesis import example
 
-  for kind in reversed(EDGES):
-    test = example(trial=edge_trial(kind))(test)
-  return test
+  def decorate(test):
+    for kind in reversed(EDGES):
+      test = example(trial=edge_trial(kind, name))(test)
+    return test
+
+  return decorate
 
 
 # ----------------------------------------------------------------------------------------------
@@ -254,16 +279,16 @@ def with_edges(test):
 
 
 @functools.cache
-def long_sample() -> Trial:
-  """200 frames of the bundled model's sample trial (seed 0): start states and loads."""
-  return jaxid.sample_trial(bundled(), n_frames=200, seed=0)
+def long_sample(name: str = BUNDLED) -> Trial:
+  """200 frames of the named model's sample trial (seed 0): start states and loads."""
+  return jaxid.sample_trial(model(name), n_frames=200, seed=0)
 
 
 @st.composite
-def round_trips(draw, n_frames: int = N_FRAMES) -> dict:
+def round_trips(draw, name: str = BUNDLED, n_frames: int = N_FRAMES) -> dict:
   """Inputs of parity_tests.oracle.simulate: qpos0, qvel0, qacc_target [T, nv], loads."""
-  base = long_sample()
-  m = bundled().mj_model
+  base = long_sample(name)
+  m = model(name).mj_model
   k = draw(st.integers(0, base.n_frames - n_frames))
   window = slice(k, k + n_frames)
   qacc = np.asarray(base.kinematics.qacc[window]) + draw(_vec((n_frames, m.nv), 20.0))

@@ -39,6 +39,13 @@ checklist = pytest.mark.checklist
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _bundled_model_only(model_name):
+  """The checklist's trials are the bundled model's; its items are properties of the code."""
+  if model_name != S.BUNDLED:
+    pytest.skip(f"checklist items run on the bundled model ({S.BUNDLED}), not --model {model_name}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Shared: the trial, the traced candidate, the legacy's source.
 

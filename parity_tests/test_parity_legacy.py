@@ -36,8 +36,8 @@ def _check_against_legacy(harness, key):
   # Derandomized: every key's test draws the same trials, so the legacy loop (~0.3 s a trial)
   # runs once per trial and precision (memoised by the harness), whatever the profile's size.
   @S.fixture_settings(derandomize=True, database=None)
-  @given(trial=S.trials())
-  @S.with_edges
+  @given(trial=S.trials(harness.mj_model))
+  @S.with_edges(harness.model_name)
   def check(trial):
     ref = harness.oracle(trial)
     scales = compare.scales(ref)

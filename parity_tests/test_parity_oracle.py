@@ -21,8 +21,8 @@ LABEL = "candidate vs oracle"
 
 def _check_against_oracle(harness, key):
   @S.fixture_settings()
-  @given(trial=S.trials())
-  @S.with_edges
+  @given(trial=S.trials(harness.mj_model))
+  @S.with_edges(harness.model_name)
   def check(trial):
     ref = harness.oracle(trial)
     out = harness.run(trial)
@@ -54,7 +54,7 @@ def test_contact_rule_edges(harness, kind):
   COP exactly zero with a nonzero GRF is swing (no wrench, distance 0); a COP of 1e-30 m is
   stance (distance = |xpos|, a wrench at the foot).
   """
-  trial = S.edge_trial(kind)
+  trial = S.edge_trial(kind, harness.model_name)
   ref = harness.oracle(trial)
   out = harness.run(trial)
   for side in "lr":
@@ -66,9 +66,10 @@ def test_contact_rule_edges(harness, kind):
     assert np.all(mom[~contact] == 0.0), f"{kind}: foot {side} off contact has a moment"
 
 
-def test_residuals_of_balanced_sample(harness, require_key, sample, x64):
+def test_residuals_of_balanced_sample(harness, require_key, x64):
   """The sample trial's loads balance its motion: residuals are round-off of the GRF scale."""
   require_key("residuals")
+  sample = S.long_sample(harness.model_name)
   trial = jax.tree.map(lambda a: np.asarray(a)[: S.N_FRAMES], sample)
   out = harness.run(trial)
   ref = harness.oracle(trial)

@@ -10,6 +10,7 @@ the same check by exactly J' xfrc: they never contain the ground reaction forces
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 
 from jaxid.types import Kinematics, Trial
@@ -18,6 +19,22 @@ from parity_tests import strategies as S
 from parity_tests.test_parity_legacy import REASONS
 
 LABEL = "candidate vs round trip"
+
+
+@pytest.fixture(autouse=True)
+def _no_constraint_rows(harness):
+  """A round trip is exact only where mj_forward solves no constraint.
+
+  mj_forward finds constraint forces with an iterative solver (to opt.tolerance), so on a model
+  whose constraints are always active (MyoLeg's knee equalities) the simulated qacc carries the
+  solver's residual, amplified by the stiff constraints' 1/R: the round trip would measure the
+  solver, not the candidate. The oracle and legacy comparisons cover such models.
+  """
+  m = harness.mj_model
+  if m.neq and np.any(m.eq_active0):
+    pytest.skip(
+      f"--model {harness.model_name} has active equality constraints: no exact round trip"
+    )
 
 
 def _simulated(harness, rt) -> tuple[Trial, dict]:
@@ -30,7 +47,7 @@ def _simulated(harness, rt) -> tuple[Trial, dict]:
 
 def _round_trip(harness, key):
   @S.fixture_settings()
-  @given(rt=S.round_trips())
+  @given(rt=S.round_trips(harness.model_name))
   def check(rt):
     trial, sim = _simulated(harness, rt)
     out = harness.run(trial)
@@ -67,7 +84,7 @@ def test_legacy_joint_forces_fail_the_round_trip(harness, x64):
   """The legacy's joint_forces are not the applied torques: they miss exactly J' xfrc."""
 
   @S.fixture_settings(max_examples=min(settings.default.max_examples, 4))
-  @given(rt=S.round_trips())
+  @given(rt=S.round_trips(harness.model_name))
   def check(rt):
     trial, sim = _simulated(harness, rt)
     assume(np.any(sim["xfrc"]))  # a load acted

@@ -1,0 +1,201 @@
+"""MyoLeg (pruned, jaxid[myo]): the bundled model's rows on a real musculoskeletal model.
+
+Rows: the MuJoCo C peer loop, the legacy loop, jaxid on one trial (all outputs, torques), a
+vmap batch of 32, value_and_grad of the joint-torque loss, and compile (cold and warm cache, a
+fresh process each). Every row carries extra_info model="myolegs"; the report puts them in their
+own groups and states the MyoLeg targets (cold compile <= 8 s, vmap(32) >= 20x the C loop).
+Results are checked against MuJoCo C with the parity harness's policy (benchmarks/myo.py). The
+ci run keeps the rows the targets need, skipping the legacy and the gradient.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxid
+from benchmarks import cpeer
+from benchmarks import myo as fx
+from benchmarks.common import CFG, MODE, bench, f32, resolved
+from benchmarks.test_grad import check_grad
+
+pytestmark = pytest.mark.skipif(
+  not fx.available(), reason='MyoLeg rows need myo-sim: pip install "jaxid[myo]"'
+)
+
+T = CFG.t_main
+B = 32
+OUTPUTS = {"all": None, "torques": jaxid.TORQUES}
+INFO = {"model": fx.NAME, "T": T}
+full_only = pytest.mark.skipif(MODE != "full", reason="full run only (compiles MyoLeg again)")
+
+
+def group(kind: str) -> str:
+  return f"{fx.NAME} {kind} T={T}"
+
+
+@pytest.fixture(scope="module")
+def myo():
+  return fx.model()
+
+
+def _first_call(fn) -> float:
+  t0 = time.perf_counter()
+  fn()
+  return time.perf_counter() - t0
+
+
+@pytest.mark.parametrize("outputs", ["all", "torques"])
+def test_myo_cpeer(benchmark, myo, outputs):
+  peer = cpeer.Peer(myo.mj_model, myo.body_ids, fx.trial(T), OUTPUTS[outputs])
+  out = bench(
+    benchmark,
+    peer.run,
+    group=group(f"forward {outputs}"),
+    frames=T,
+    impl="cpeer",
+    outputs=outputs,
+    B=1,
+    schedule="c-loop",
+    **INFO,
+  )
+  fx.check_oracle(out, T, 0, dtype="float64")
+
+
+@full_only
+def test_myo_legacy(benchmark, myo):
+  legacy = pytest.importorskip("legacy.MJX_RunID")
+  tr = fx.trial(T)
+
+  def fn():
+    return legacy.run_inverse_dynamics_loop(
+      myo.mj_model, tr.kinematics, tr.loads, myo.body_names, verbose=False
+    )
+
+  first_s = _first_call(fn)
+  out = bench(
+    benchmark,
+    fn,
+    group=group("forward all"),
+    frames=T,
+    warmup=0,
+    rounds=CFG.legacy_rounds,
+    impl="legacy",
+    outputs="all",
+    B=1,
+    schedule="python-loop",
+    **INFO,
+  )
+  quiet = out["frame_durations"][1:][out["compile_counts"][1:] == 0]
+  benchmark.extra_info.update(
+    first_call_s=first_s,
+    steady_frame_s=float(np.median(quiet)) if quiet.size else float("nan"),
+  )
+  # legacy joint_forces are qfrc_inverse (float64 compare: legacy runs in JAX's float32)
+  fx.check_oracle({k: out[k] for k in ("joint_forces", "mass_matrix")}, T, 0)
+
+
+@pytest.mark.parametrize("outputs", ["all", "torques"])
+def test_myo_jaxid_single(benchmark, myo, outputs):
+  tr = f32(fx.trial(T))
+
+  def fn():
+    return jax.block_until_ready(jaxid.inverse_dynamics(myo, tr, outputs=OUTPUTS[outputs]))
+
+  first = _first_call(fn)
+  out = bench(
+    benchmark,
+    fn,
+    group=group(f"forward {outputs}"),
+    frames=T,
+    impl="jaxid",
+    outputs=outputs,
+    B=1,
+    schedule="auto",
+    resolved=resolved("auto", False),
+    first_call_s=first,
+    **INFO,
+  )
+  fx.check_oracle(out, T, 0)
+
+
+def test_myo_jaxid_batch(benchmark, myo):
+  seeds = [i % 4 for i in range(B)]
+  tr = f32(jax.tree.map(lambda *x: np.stack(x), *[fx.trial(T, s) for s in seeds]))
+
+  def fn():
+    return jax.block_until_ready(jaxid.inverse_dynamics(myo, tr, outputs=jaxid.TORQUES))
+
+  first = _first_call(fn)
+  out = bench(
+    benchmark,
+    fn,
+    group=group("batch torques"),
+    frames=B * T,
+    impl="jaxid",
+    outputs="torques",
+    B=B,
+    schedule="auto",
+    resolved=resolved("auto", True),
+    first_call_s=first,
+    **INFO,
+  )
+  for i in range(4):  # each distinct trial once
+    fx.check_oracle(jax.tree.map(lambda x, i=i: x[i], out), T, seeds[i])
+
+
+@full_only
+def test_myo_grad(benchmark, myo):
+  def loss(trial):
+    out = jaxid.inverse_dynamics(myo, trial, outputs=jaxid.TORQUES)
+    return jnp.mean(out["joint_torques"] ** 2)
+
+  vg = jax.jit(jax.value_and_grad(loss))
+  tr = f32(fx.trial(T))
+
+  def fn():
+    return jax.block_until_ready(vg(tr))
+
+  fn()
+  value, grad = bench(
+    benchmark,
+    fn,
+    group=group("grad torques"),
+    frames=T,
+    impl="jaxid",
+    kind="grad",
+    outputs="torques",
+    B=1,
+    schedule="auto",
+    resolved=resolved("auto", False),
+    **INFO,
+  )
+  # value vs the C peer; <grad, v> vs the C peer's float64 central difference along v
+  check_grad(myo, fx.trial(T), value, grad)
+
+
+@pytest.mark.parametrize("cache", ["cold", "warm"])
+def test_myo_compile(benchmark, cache_root, cache):
+  from benchmarks.test_compile import probe
+
+  program = f"{fx.NAME}-single"
+  cache_dir = str(cache_root / program)
+  if cache == "warm" and not (cache_root / program).exists():
+    probe("compile", program, cache_dir)
+  result = {}
+
+  def run():
+    result.update(probe("compile", program, cache_dir))
+
+  benchmark.group = "compile"
+  benchmark.pedantic(run, rounds=1, iterations=1)
+  benchmark.extra_info.update(
+    result, kind="compile", cache=cache, impl="jaxid", frames=T, model=fx.NAME
+  )
+  assert result["ok"]
+  if cache == "warm":
+    assert result["cache_hits"] >= 1 and result["backend_s"] <= result["first_call_s"]
