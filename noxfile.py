@@ -102,11 +102,12 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def parity_myo(session: nox.Session) -> None:
-  """MyoLeg (myo-sim): exact pruning, MJX sensor_acc, jaxid vs MuJoCo C; slow tests included."""
+  """MyoLeg (myo-sim): pruning, sensor_acc, then the parity harness and its mutants on MyoLeg."""
   env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
-  session.run(str(BIN / "python"), "-m", "pip", "install", "-q", "myo-sim==0.2.3", external=True)
+  py = str(BIN / "python")
+  session.run(py, "-m", "pip", "install", "-q", "myo-sim==0.2.3", external=True)
   session.run(
-    str(BIN / "python"),
+    py,
     "-m",
     "pytest",
     "tests/test_myo.py",
@@ -115,6 +116,20 @@ def parity_myo(session: nox.Session) -> None:
     *session.posargs,
     env=env,
     external=True,
+  )
+  session.run(
+    py,
+    "-m",
+    "pytest",
+    "parity_tests",
+    "--model",
+    "myolegs",
+    *session.posargs,
+    env=env,
+    external=True,
+  )
+  session.run(
+    py, "-m", "parity_tests.run_mutants", "--", "--model", "myolegs", env=env, external=True
   )
 
 

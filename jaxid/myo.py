@@ -6,7 +6,7 @@ root, 29 joints (34 dofs), 80 muscles on 80 spatial tendons with wrapping, 4 tou
 14 joint equality constraints that couple the knee's and patella's secondary joints to
 knee_angle_{r,l}. It needs the optional extra: ``pip install "jaxid[myo]"``.
 
-``prune_for_inverse`` removes what cannot change ``qfrc_inverse`` (see docs/myoleg.md):
+``prune_for_inverse`` removes what cannot change ``qfrc_inverse`` (see docs/models.md):
 
 - actuators (muscles included): mj_inverse never reads qfrc_actuator; kept only when one has
   damping or armature, which enter the passive force and the mass matrix;
@@ -30,6 +30,8 @@ import dataclasses
 import os
 import warnings
 
+import jax
+import jax.numpy as jnp
 import mujoco
 import numpy as np
 
@@ -425,8 +427,20 @@ def project_coupled(mj_model: mujoco.MjModel, qpos, qfrc):
   MyoLeg this gives the OpenSim knee_angle moment. It removes the joint equality constraint
   forces exactly (G' J' = 0), so the result does not depend on their solref/solimp, unlike the
   raw entries of qfrc_inverse on the knee and its coupled dofs. qpos (..., nq), qfrc (..., nv).
+  NumPy in, NumPy out (float64); JAX arrays in (or tracers: under jit, grad, vmap), JAX out.
   """
   m = mj_model
+  if isinstance(qfrc, jax.Array) or isinstance(qpos, jax.Array):
+    out = src = jnp.asarray(qfrc)
+    for j1, j2, c in _joint_couplings(m):
+      v1 = int(m.jnt_dofadr[j1])
+      if j2 >= 0:
+        q2, v2 = int(m.jnt_qposadr[j2]), int(m.jnt_dofadr[j2])
+        coef = [float(x) for x in c]  # Python floats: weakly typed, keep qfrc's dtype
+        dp = _poly(coef, jnp.asarray(qpos)[..., q2] - float(m.qpos0[q2]))[1]
+        out = out.at[..., v2].add(dp * src[..., v1])  # no chains: src[v1] is never updated
+      out = out.at[..., v1].set(0.0)
+    return out
   qpos = np.asarray(qpos, float)
   out = np.array(qfrc, float, copy=True)
   for j1, j2, c in _joint_couplings(m):

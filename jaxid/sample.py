@@ -228,8 +228,11 @@ def sample_trial(
 ) -> Trial:
   """A walking trial of n_frames frames at dt seconds, float64 NumPy arrays.
 
-  model: a jaxid Model (or MjModel) with a free root and the two foot bodies; default the
-    bundled gait_lowerbody. ext_forces: add a constant 2 kg backpack load on the torso (and
+  model: a jaxid Model (or MjModel) with a free root, the two foot bodies and joints named as
+    OpenSim's coordinates (hip_flexion_r, knee_angle_l, ...); default the bundled gait_lowerbody.
+    Any root frame works (MyoLeg's faces -y: the motion is turned to walk along +x), and joints
+    coupled by joint equality constraints (MyoLeg's knee) follow theirs exactly, derivatives
+    included. ext_forces: add a constant 2 kg backpack load on the torso (and
     balance it), to exercise the ext_forces path; otherwise ext_forces are zeros.
   """
   if model is None:

@@ -39,7 +39,7 @@ checklist = pytest.mark.checklist
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def _bundled_model_only(model_name):
   """The checklist's trials are the bundled model's; its items are properties of the code."""
   if model_name != S.BUNDLED:

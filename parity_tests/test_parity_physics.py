@@ -21,7 +21,7 @@ from parity_tests.test_parity_legacy import REASONS
 LABEL = "candidate vs round trip"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def _no_constraint_rows(harness):
   """A round trip is exact only where mj_forward solves no constraint.
 

@@ -409,6 +409,84 @@ def test_projected_knee_torque_does_not_depend_on_the_soft_constraints(myolegs):
   assert raw_gap > 10.0  # N m: raw knee entries are dominated by constraint forces
 
 
+def test_project_coupled_is_traceable_and_equals_numpy(myolegs):
+  """The JAX path (jit, grad) of project_coupled gives the NumPy path's knee moments."""
+  m = myolegs.mj_model
+  rng = np.random.default_rng(9)
+  states = random_states(m, 6, rng, coupled=True, margin=0.0)
+  qpos = np.stack([s[0] for s in states])
+  qfrc = np.stack([c_inverse(m, *s).qfrc_inverse for s in states])
+  want = myo.project_coupled(m, qpos, qfrc)
+  with jax.enable_x64(True):
+    got = jax.jit(lambda q, f: myo.project_coupled(m, q, f))(jnp.asarray(qpos), jnp.asarray(qfrc))
+    np.testing.assert_allclose(np.asarray(got), want, rtol=0, atol=1e-12 * np.abs(want).max())
+    knee = int(m.jnt_dofadr[m.joint("knee_angle_r").id])
+    # d(knee moment)/d(qfrc) is row knee of G': 1 on the knee, p'(x) on each coupled dof
+    grad = jax.grad(lambda f: myo.project_coupled(m, jnp.asarray(qpos[0]), f)[knee])(
+      jnp.asarray(qfrc[0])
+    )
+    basis = np.eye(m.nv)
+    np.testing.assert_allclose(
+      np.asarray(grad), myo.project_coupled(m, qpos[0], basis)[:, knee], rtol=0, atol=1e-12
+    )
+  assert np.asarray(grad)[knee] == 1.0 and np.count_nonzero(np.asarray(grad)) == 8
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample trials on MyoLeg and the parity harness's scales (MuJoCo C only)
+
+
+@pytest.fixture(scope="module")
+def myo_sample(myolegs):
+  return jaxid.sample_trial(myolegs, n_frames=120, seed=1)
+
+
+def test_sample_trial_walks_forward_with_coupled_knees_and_balanced_loads(myolegs, myo_sample):
+  """MyoLeg faces -y at qpos0; its sample walks along +x, knees coupled, loads balanced in C."""
+  m, k, ld = myolegs.mj_model, myo_sample.kinematics, myo_sample.loads
+  d = mujoco.MjData(m)
+  pelvis = m.body("pelvis").id
+  weight = m.body_mass.sum() * 9.81
+  assert k.qpos[-1, 0] - k.qpos[0, 0] > 1.0  # 1.2 s at 1.3 m/s, along +x
+  for t in range(0, k.qpos.shape[0], 7):
+    d.qpos, d.qvel, d.qacc = k.qpos[t], k.qvel[t], k.qacc[t]
+    mujoco.mj_inverse(m, d)
+    fwd = d.xmat[pelvis].reshape(3, 3)[:, 0]  # OpenSim's pelvis x axis: forward
+    assert fwd[0] > 0.99, fwd
+    eq = d.efc_type == mujoco.mjtConstraint.mjCNSTR_EQUALITY
+    assert eq.sum() == 14 and eq.all()  # the knee equalities, and no joint limit reached
+    assert np.abs(d.efc_pos).max() < 1e-12 and np.abs(d.efc_vel).max() < 1e-10
+    # loads balance the root: C's root residual after the foot wrenches is round-off of BW
+    applied = np.zeros(m.nv)
+    for side, b in zip("lr", myolegs.body_ids, strict=True):
+      cop, grf, mom = (getattr(ld, f"{n}_{side}")[t] for n in ("cop", "grf", "moment"))
+      if np.abs(cop).sum() > 0:
+        mujoco.mj_applyFT(m, d, grf, np.cross(cop - d.xipos[b], grf) + mom, d.xipos[b], b, applied)
+    assert np.abs(d.qfrc_inverse[:6] - applied[:6]).max() < 1e-6 * weight
+
+
+def test_harness_scales_are_per_dof_only_where_constraints_act(myolegs, myo_sample, gait_model):
+  """The parity harness widens the scale on the knee's constrained dofs only (docs/parity.md)."""
+  from parity_tests import compare, oracle
+
+  m = myolegs.mj_model
+  k, ld = myo_sample.kinematics, myo_sample.loads
+  ref = oracle.run(m, k, ld, myolegs.body_names)
+  sc = compare.scales(ref)["joint_forces"]
+  assert np.shape(sc) == (m.nv,)
+  scalar = max(np.abs(ref["joint_forces"]).max(), np.abs(ref["inertial_terms"]).max(), 1.0)
+  touched = np.zeros(m.nv, bool)
+  for j in range(m.njnt):
+    name = m.joint(j).name
+    if name in myo.MYOLEG_COUPLED or name in ("knee_angle_r", "knee_angle_l"):
+      touched[m.jnt_dofadr[j]] = True
+  np.testing.assert_array_equal(sc[~touched], scalar)  # root, hips, ankles: unchanged
+  assert np.all(sc[touched] > 10 * scalar)  # 1/R of the stiff knee equalities
+  t = jaxid.sample_trial(gait_model, n_frames=20)
+  base = oracle.run(gait_model.mj_model, t.kinematics, t.loads, gait_model.body_names)
+  assert np.ndim(compare.scales(base)["joint_forces"]) == 0  # no constraint rows: a scalar
+
+
 # ---------------------------------------------------------------------------------------------
 # jaxid on the pruned MyoLeg (MJX compiles: slow)
 
