@@ -2,6 +2,9 @@
 
   python -m parity_tests.run_mutants [NAME ...] [-- PYTEST ARGS]
 
+With `-- --model NAME` the suite runs on that model, and the mutants that only show on it
+(mutants.MODEL_MUTANTS) are added.
+
 Each mutant runs in its own pytest process (`--candidate parity_tests.mutants.<name>:candidate`,
 `-x`, the ci Hypothesis profile unless HYPOTHESIS_PROFILE is set), on the parity files first and
 the checklist last, so the first failure is the cheapest test that catches the mistake. The
@@ -19,7 +22,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from parity_tests.mutants import MUTANTS
+from parity_tests.mutants import MODEL_MUTANTS, MUTANTS
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [
@@ -68,7 +71,16 @@ def run(spec: str, extra: list[str]) -> tuple[int, str, float, int]:
 def main(argv=None) -> int:
   argv = list(sys.argv[1:] if argv is None else argv)
   extra = argv[argv.index("--") + 1 :] if "--" in argv else []
-  names = (argv[: argv.index("--")] if "--" in argv else argv) or list(MUTANTS)
+  model = "gait_lowerbody"
+  for i, a in enumerate(extra):
+    if a == "--model" and i + 1 < len(extra):
+      model = extra[i + 1]
+    elif a.startswith("--model="):
+      model = a.split("=", 1)[1]
+  names = (argv[: argv.index("--")] if "--" in argv else argv) or [
+    *MUTANTS,
+    *MODEL_MUTANTS.get(model, ()),
+  ]
   rows = []
   code, first, secs, n = run(REFERENCE, extra)
   print(

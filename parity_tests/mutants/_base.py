@@ -34,6 +34,7 @@ class Bugs:
   shift_frame: bool = False  # outputs emitted one frame late (from the carry)
   ignore_ext_forces: bool = False  # ext_forces dropped from xfrc_applied
   residuals_from_qfrc_inverse: bool = False  # residuals = qfrc_inverse[:6], loads ignored
+  constraints_dropped: bool = False  # constraints disabled "because contact is off anyway"
 
 
 def _safe_norm(r):
@@ -95,6 +96,8 @@ def _frame(m, carry, xs, feet, bugs: Bugs):
 
 @functools.partial(jax.jit, static_argnames=("feet", "bugs"))
 def _run(m, kin, ld, feet, bugs: Bugs):
+  if bugs.constraints_dropped:  # no qfrc_constraint: MyoLeg's knee equalities vanish
+    m = m.replace(opt=m.opt.replace(disableflags=m.opt.disableflags | mjx.DisableBit.CONSTRAINT))
   step = functools.partial(_frame, m, feet=feet, bugs=bugs)
   _, out = jax.lax.scan(step, mjx.make_data(m), (kin, ld))
   if bugs.shift_frame:
