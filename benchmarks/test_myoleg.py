@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -21,7 +20,7 @@ import jaxid
 from benchmarks import cpeer
 from benchmarks import myo as fx
 from benchmarks.common import CFG, MODE, bench, f32, resolved
-from benchmarks.test_grad import check_grad
+from benchmarks.test_grad import check_grad, value_and_grad
 
 pytestmark = pytest.mark.skipif(
   not fx.available(), reason='MyoLeg rows need myo-sim: pip install "jaxid[myo]"'
@@ -150,11 +149,7 @@ def test_myo_jaxid_batch(benchmark, myo):
 
 @full_only
 def test_myo_grad(benchmark, myo):
-  def loss(trial):
-    out = jaxid.inverse_dynamics(myo, trial, outputs=jaxid.TORQUES)
-    return jnp.mean(out["joint_torques"] ** 2)
-
-  vg = jax.jit(jax.value_and_grad(loss))
+  vg = value_and_grad(myo, "auto")  # the bundled rows' loss: mean(joint_torques**2)
   tr = f32(fx.trial(T))
 
   def fn():
