@@ -43,15 +43,11 @@ def trial(n_frames: int, seed: int = 0) -> jaxid.Trial:
 @functools.cache
 def _oracle(n_frames: int, seed: int, dtype: str) -> dict:
   from parity_tests import oracle
+  from parity_tests.harness import cast
 
   m = model()
-  t = trial(n_frames, seed)
-  # The oracle sees the inputs the candidate saw: cast to float32, widened exactly.
-  cast = lambda a: np.asarray(np.asarray(a, dtype), np.float64)  # noqa: E731
-  k, ld = t.kinematics, t.loads
-  kin = {f: cast(getattr(k, f)) for f in ("qpos", "qvel", "qacc")}
-  loads = {f: cast(getattr(ld, f)) for f in ld.__dataclass_fields__}
-  return oracle.run(m.mj_model, kin, loads, m.body_names)
+  t = cast(trial(n_frames, seed), dtype)  # the inputs the candidate saw (the oracle widens them)
+  return oracle.run(m.mj_model, t.kinematics, t.loads, m.body_names)
 
 
 def check_oracle(out, n_frames: int, seed: int = 0, dtype: str = "float32") -> None:

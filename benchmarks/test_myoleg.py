@@ -94,7 +94,7 @@ def test_myo_legacy(benchmark, myo):
     first_call_s=first_s,
     steady_frame_s=float(np.median(quiet)) if quiet.size else float("nan"),
   )
-  # legacy joint_forces are qfrc_inverse (float64 compare: legacy runs in JAX's float32)
+  # legacy joint_forces are qfrc_inverse, not the joint torques; contact_force is all zeros
   fx.check_oracle({k: out[k] for k in ("joint_forces", "mass_matrix")}, T, 0)
 
 

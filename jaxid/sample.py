@@ -17,6 +17,7 @@ import numpy as np
 
 from jaxid import model as model_lib
 from jaxid.errors import InputError
+from jaxid.myo import couple_kinematics
 from jaxid.types import Kinematics, Loads, Trial
 
 STRIDE_S = 1.1  # stride (gait cycle) duration, s
@@ -93,10 +94,6 @@ class _Gait:
     for j in range(mj_model.njnt):
       self.qadr[mj_model.joint(j).name] = int(mj_model.jnt_qposadr[j])
     self.face, self.offset = _standing_frame(mj_model)
-    self.coupled = any(
-      mj_model.eq_type[e] == mujoco.mjtEq.mjEQ_JOINT and mj_model.eq_active0[e]
-      for e in range(mj_model.neq)
-    )
     self.sway = np.zeros((2, 1), complex)
     self.sway = self._pendulum_sway()
 
@@ -154,11 +151,8 @@ class _Gait:
     for side, sph, amp in (("r", ph, self.amp[0]), ("l", (ph + 0.5) % 1.0, self.amp[1])):
       for name, deg in _leg_angles(sph, amp).items():
         q[self.qadr[f"{name}_{side}"]] = np.radians(deg)
-    if self.coupled:  # joints that follow others through joint equalities (MyoLeg's knee)
-      from jaxid.myo import couple_kinematics
-
-      q = couple_kinematics(self.m, q)[0]
-    return q
+    # joints that follow others through joint equalities (MyoLeg's knee); a no-op without any
+    return couple_kinematics(self.m, q)[0]
 
   def qvel(self, t, h=1e-4):
     v = np.zeros(self.m.nv)
@@ -252,10 +246,8 @@ def sample_trial(
   qpos = np.stack([gait.qpos(t) for t in t_all])
   qvel = np.stack([gait.qvel(t) for t in t_all])
   qacc = np.stack([gait.qacc(t) for t in t_all])
-  if gait.coupled:  # exact derivatives of the coupled joints: qvel1 = p' qvel2, ...
-    from jaxid.myo import couple_kinematics
-
-    qpos, qvel, qacc = couple_kinematics(m, qpos, qvel, qacc)
+  # exact derivatives of the coupled joints: qvel1 = p' qvel2, qacc1 = p' qacc2 + p'' qvel2^2
+  qpos, qvel, qacc = couple_kinematics(m, qpos, qvel, qacc)
   ext = np.zeros((len(t_all), m.nbody, 6))
   torso = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, "torso")
   if ext_forces and torso >= 0:

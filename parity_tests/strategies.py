@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 import jaxid
+from jaxid.myo import couple_kinematics
 from jaxid.types import Kinematics, Loads, Trial
 
 N_FRAMES = 8  # one trial length for every drawn trial: one shape, one compilation
@@ -70,11 +71,6 @@ def model(name: str = BUNDLED) -> jaxid.Model:
 def bundled() -> jaxid.Model:
   """The bundled gait model (shared by the strategies' @examples)."""
   return model(BUNDLED)
-
-
-def _couples(m: mujoco.MjModel) -> bool:
-  """Whether m has active joint equality constraints (MyoLeg's knee)."""
-  return any(m.eq_type[e] == mujoco.mjtEq.mjEQ_JOINT and m.eq_active0[e] for e in range(m.neq))
 
 
 def _floats(lo: float, hi: float):
@@ -179,10 +175,7 @@ def trials(draw, m: mujoco.MjModel | None = None, n_frames: int = N_FRAMES) -> T
   qpos = draw(qpos_frames(m, n_frames))
   qvel = draw(_vec((n_frames, m.nv), QVEL_MAX))
   qacc = draw(_vec((n_frames, m.nv), QACC_MAX))
-  if _couples(m):
-    from jaxid.myo import couple_kinematics
-
-    qpos, qvel, qacc = couple_kinematics(m, qpos, qvel, qacc)
+  qpos, qvel, qacc = couple_kinematics(m, qpos, qvel, qacc)  # a no-op without joint equalities
   left, right = draw(foot_loads(n_frames)), draw(foot_loads(n_frames))
   loads = Loads(
     grf_l=left["grf"],

@@ -512,7 +512,7 @@ def _trial(m, feet, n, rng, dtype):
   loads["cop_l"][0] = 0.0  # left foot in swing in frame 0
   ext = np.zeros((n, m.nbody, 6))
   trial = jaxid.Trial(jaxid.Kinematics(qpos, qvel, qacc), jaxid.Loads(ext_forces=ext, **loads))
-  return trial, jax.tree.map(lambda x: jnp.asarray(x, dtype), trial)
+  return jax.tree.map(lambda x: jnp.asarray(x, dtype), trial)
 
 
 def _check_against_c(model, trial, prec):
@@ -547,12 +547,12 @@ def _check_against_c(model, trial, prec):
 
 @pytest.mark.slow
 def test_jaxid_on_pruned_myoleg_float32_matches_mujoco_c(myolegs):
-  _, trial32 = _trial(myolegs.mj_model, myolegs.body_ids, 4, np.random.default_rng(7), jnp.float32)
+  trial32 = _trial(myolegs.mj_model, myolegs.body_ids, 4, np.random.default_rng(7), jnp.float32)
   _check_against_c(myolegs, trial32, "float32")
 
 
 @pytest.mark.slow
 @pytest.mark.x64
 def test_jaxid_on_pruned_myoleg_float64_matches_mujoco_c(myolegs, x64):
-  _, trial64 = _trial(myolegs.mj_model, myolegs.body_ids, 4, np.random.default_rng(8), jnp.float64)
+  trial64 = _trial(myolegs.mj_model, myolegs.body_ids, 4, np.random.default_rng(8), jnp.float64)
   _check_against_c(myolegs, trial64, "float64")
