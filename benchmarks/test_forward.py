@@ -68,7 +68,7 @@ def test_cpeer_literal(benchmark, gait):
 
 
 def test_legacy(benchmark, gait):
-  legacy = pytest.importorskip("legacy.MJX_RunID")
+  legacy = pytest.importorskip("jaxid_legacy.MJX_RunID")
   tr = fx.trial(T)
 
   def fn():

@@ -67,7 +67,7 @@ def test_myo_cpeer(benchmark, myo, outputs):
 
 @full_only
 def test_myo_legacy(benchmark, myo):
-  legacy = pytest.importorskip("legacy.MJX_RunID")
+  legacy = pytest.importorskip("jaxid_legacy.MJX_RunID")
   tr = fx.trial(T)
 
   def fn():

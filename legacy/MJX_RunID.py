@@ -19,7 +19,7 @@ slow, not traceable and not differentiable on purpose. What it computes per fram
      docs/legacy.md), contact_force = _impl.cfrc_ext (all zeros after mjx.inverse), and the
      mass matrix from the private _impl.M (the guide's _impl.qM, renamed in this MJX).
 
-Run ``python -m legacy.MJX_RunID`` for the bundled model's sample trial with per-frame times.
+Run ``python -m jaxid_legacy.MJX_RunID`` for the bundled model's sample trial with per-frame times.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def harness(candidate_spec, model_name) -> Harness:
   if model_name == "myolegs":
     pytest.importorskip("myo_sim", reason='--model myolegs needs myo-sim: pip install "jaxid[myo]"')
   try:
-    from legacy.MJX_RunID import run_inverse_dynamics_loop as legacy
+    from jaxid_legacy.MJX_RunID import run_inverse_dynamics_loop as legacy
 
     err = None
   except ImportError as e:  # legacy/ is another engineer's work in progress

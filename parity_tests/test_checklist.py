@@ -120,7 +120,7 @@ def _legacy_raises(fn, *args):
 _JIT_OVER_COPS = r"""
 import json, traceback
 import jax
-from legacy.MJX_RunID import run_inverse_dynamics_loop as legacy
+from jaxid_legacy.MJX_RunID import run_inverse_dynamics_loop as legacy
 from parity_tests import strategies as S
 from parity_tests.harness import cast
 

@@ -25,8 +25,8 @@ import pytest
 from mujoco import mjx
 
 from jaxid import contract
-from legacy import MJX_RunID
-from legacy.MJX_RunID import run_inverse_dynamics_loop
+from jaxid_legacy import MJX_RunID
+from jaxid_legacy.MJX_RunID import run_inverse_dynamics_loop
 from parity_tests.source_checks import call_name
 
 ROOT = Path(__file__).resolve().parents[1]
