@@ -1,14 +1,18 @@
-"""Sessions: tests (CI), parity, bench, lint, demo, checklist, mutants, docs.
+"""Sessions: tests and lint (the default), docs, wheel, parity, bench, demo, checklist, mutants,
+parity_myo, opensim.
 
-Every session except lint runs in one shared environment, .venv, installed once from
-pyproject.toml's extras under constraints.txt (the exact versions the suite is tested with) and
-reinstalled only when either file changes.
+Every session except wheel runs in one shared environment, .venv: the editable package with its
+user extras (EXTRAS) and the dependency group dev (GROUP: test, bench, lint, docs, build tools),
+installed under constraints.txt (the exact versions the suite is tested with) and reinstalled only
+when pyproject.toml, setup.py or constraints.txt changes. wheel installs the built wheel into a
+fresh venv outside the source tree.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import nox
@@ -19,49 +23,99 @@ nox.options.sessions = ["tests", "lint"]
 ROOT = Path(__file__).parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
-EXTRAS = "test,bench,ml,lint,docs,plot,myo"
+EXTRAS = "plot,myo,ml,parity"
+GROUP = "dev"
+CONSTRAINTS = str(ROOT / "constraints.txt")
+JAX_CACHE = {
+  "JAX_COMPILATION_CACHE_DIR": str(ROOT / ".cache" / "jax"),
+  "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+  "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
+}
+
+
+def _pip(session: nox.Session, python: str, *args: str) -> None:
+  """pip install, quiet, under constraints.txt."""
+  session.run(python, "-m", "pip", "install", "-q", "-c", CONSTRAINTS, *args, external=True)
+
+
+def _venv(session: nox.Session, path: Path) -> str:
+  """Create a venv at path with the constrained pip (>= 25.1 reads dependency groups)."""
+  session.run("python3", "-m", "venv", str(path), external=True)
+  python = str(path / "bin" / "python")
+  _pip(session, python, "-U", "pip")
+  return python
 
 
 def _env(session: nox.Session) -> dict[str, str]:
   """Create or refresh .venv; return the environment to run its tools in."""
   stamp = VENV / ".jaxid-stamp"
-  digest = hashlib.sha256(
-    b"".join((ROOT / f).read_bytes() for f in ("pyproject.toml", "constraints.txt"))
-  ).hexdigest()
+  files = ("pyproject.toml", "setup.py", "constraints.txt")
+  digest = hashlib.sha256(b"".join((ROOT / f).read_bytes() for f in files)).hexdigest()
   if not stamp.exists() or stamp.read_text() != digest:
-    session.run("python3", "-m", "venv", str(VENV), external=True)
-    session.run(
-      str(BIN / "python"),
-      "-m",
-      "pip",
-      "install",
-      "-q",
-      "-c",
-      "constraints.txt",
-      "-e",
-      f".[{EXTRAS}]",
-      external=True,
-    )
+    python = _venv(session, VENV)
+    _pip(session, python, "-e", f".[{EXTRAS}]", "--group", GROUP)
     stamp.write_text(digest)
-  cache = ROOT / ".cache" / "jax"
-  return {
+  return JAX_CACHE | {
     "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     "VIRTUAL_ENV": str(VENV),
-    "JAX_COMPILATION_CACHE_DIR": str(cache),
-    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
   }
+
+
+def _py(session: nox.Session, *args: str, env: dict[str, str] | None = None, **kw) -> None:
+  """Run .venv's python with args (and the session's posargs where the caller passes them)."""
+  session.run(str(BIN / "python"), *args, env=env or _env(session), external=True, **kw)
 
 
 def _pytest(session: nox.Session, *args: str, profile: str = "ci") -> None:
   env = _env(session) | {"HYPOTHESIS_PROFILE": profile}
-  session.run(str(BIN / "python"), "-m", "pytest", *args, *session.posargs, env=env, external=True)
+  _py(session, "-m", "pytest", *args, *session.posargs, env=env)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-  """The fast suite (CI): unit tests and parity with the ci Hypothesis profile."""
-  _pytest(session, "tests", "parity_tests")
+  """The fast suite (CI): pyproject's testpaths with the ci Hypothesis profile."""
+  _pytest(session)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+  """ruff check and ruff format --check."""
+  env = _env(session)
+  session.run(str(BIN / "ruff"), "check", ".", env=env, external=True)
+  session.run(str(BIN / "ruff"), "format", "--check", ".", env=env, external=True)
+
+
+@nox.session(default=False)
+def docs(session: nox.Session) -> None:
+  """mkdocs build --strict: warnings (a broken link, a missing docstring object) are errors."""
+  _py(session, "-m", "mkdocs", "build", "--strict")
+
+
+@nox.session(default=False)
+def wheel(session: nox.Session) -> None:
+  """Build sdist and wheel; install the wheel into a fresh venv; run jaxid there, outside the tree."""
+  dist = ROOT / ".cache" / "dist"
+  session.run("rm", "-rf", str(dist), external=True)
+  _py(session, "-m", "build", "--outdir", str(dist), str(ROOT))
+  (whl,) = dist.glob("jaxid-*.whl")
+  with tempfile.TemporaryDirectory(prefix="jaxid-wheel-") as tmp:
+    python = _venv(session, Path(tmp) / "venv")
+    _pip(session, python, f"{whl}[plot]")
+    env = JAX_CACHE | {"PATH": f"{Path(tmp) / 'venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    session.chdir(tmp)
+    out = session.run(python, "-c", "import jaxid", env=env, external=True, silent=True)
+    if out:
+      session.error(f"`import jaxid` printed:\n{out}")
+    jaxid = str(Path(tmp) / "venv" / "bin" / "jaxid")
+    session.run(jaxid, "demo", "--out-dir", "demo", env=env, external=True)
+    session.run(
+      *(jaxid, "run", "--coordinates", "demo/ik.mot", "--grf", "demo/grf.mot"),
+      *("--external-loads", "demo/loads.xml", "--cutoff", "-1"),
+      *("--out", "demo/id2.sto", "--plot", "demo/id2.png"),
+      env=env,
+      external=True,
+    )
+    session.chdir(ROOT)
 
 
 @nox.session(default=False)
@@ -73,41 +127,21 @@ def parity(session: nox.Session) -> None:
 @nox.session(default=False)
 def demo(session: nox.Session) -> None:
   """Main job: the parity harness on the bundled model and sample trial, checklist summary."""
-  session.run(
-    str(BIN / "python"), "-m", "jaxid", *session.posargs, env=_env(session), external=True
-  )
+  _py(session, "-m", "jaxid", *session.posargs)
 
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
   """Benchmarks and the report (pass --ci for the short run CI prints)."""
-  env = _env(session)
-  session.run(str(BIN / "python"), "-m", "benchmarks.run", *session.posargs, env=env, external=True)
-
-
-@nox.session
-def lint(session: nox.Session) -> None:
-  """ruff check and format check."""
-  env = _env(session)
-  session.run(str(BIN / "ruff"), "check", ".", env=env, external=True)
-  session.run(str(BIN / "ruff"), "format", "--check", ".", env=env, external=True)
-
-
-@nox.session(default=False)
-def docs(session: nox.Session) -> None:
-  """Build the docs with mkdocs --strict (warnings are errors); their code runs in tests."""
-  env = _env(session)
-  session.run(str(BIN / "python"), "-m", "mkdocs", "build", "--strict", env=env, external=True)
+  _py(session, "-m", "benchmarks.run", *session.posargs)
 
 
 @nox.session(default=False)
 def parity_myo(session: nox.Session) -> None:
   """MyoLeg (myo-sim): pruning, sensor_acc, then the parity harness and its mutants on MyoLeg."""
   env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
-  py = str(BIN / "python")
-  session.run(py, "-m", "pip", "install", "-q", "myo-sim==0.2.3", external=True)
-  session.run(
-    py,
+  _py(
+    session,
     "-m",
     "pytest",
     "tests/test_myo.py",
@@ -115,40 +149,18 @@ def parity_myo(session: nox.Session) -> None:
     "slow or not slow",
     *session.posargs,
     env=env,
-    external=True,
   )
-  session.run(
-    py,
-    "-m",
-    "pytest",
-    "parity_tests",
-    "--model",
-    "myolegs",
-    *session.posargs,
-    env=env,
-    external=True,
-  )
-  session.run(
-    py, "-m", "parity_tests.run_mutants", "--", "--model", "myolegs", env=env, external=True
-  )
+  _py(session, "-m", "pytest", "parity_tests", "--model", "myolegs", *session.posargs, env=env)
+  _py(session, "-m", "jaxid_parity.run_mutants", "--", "--model", "myolegs", env=env)
 
 
 @nox.session(default=False)
 def opensim(session: nox.Session) -> None:
   """Cross-check .mot/.sto files and joint moments against OpenSim's own tools (opensim 4.6)."""
   env = _env(session)
-  session.run(str(BIN / "python"), "-m", "pip", "install", "-q", "opensim==4.6", external=True)
-  session.run(
-    str(BIN / "python"),
-    "-m",
-    "pytest",
-    "tests/test_io.py",
-    "-k",
-    "opensim",
-    "-rs",
-    *session.posargs,
-    env=env,
-    external=True,
+  _pip(session, str(BIN / "python"), "-e", ".[opensim]")
+  _py(
+    session, "-m", "pytest", "tests/test_io.py", "-k", "opensim", "-rs", *session.posargs, env=env
   )
 
 
@@ -158,33 +170,21 @@ def checklist(session: nox.Session) -> None:
   env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
   xml = ROOT / ".cache" / "checklist.xml"
   xml.parent.mkdir(parents=True, exist_ok=True)
-  session.run(
-    str(BIN / "python"),
-    "-m",
-    "pytest",
-    "parity_tests/test_checklist.py",
-    "-p",
-    "no:cacheprovider",
-    f"--junitxml={xml}",
-    "-o",
-    "junit_family=xunit1",
-    *session.posargs,
+  _py(
+    session,
+    *("-m", "pytest", "jaxid_parity/suite/test_checklist.py", "-p", "no:cacheprovider"),
+    *(f"--junitxml={xml}", "-o", "junit_family=xunit1", *session.posargs),
     env=env,
-    external=True,
     success_codes=[0, 1],
   )
   candidate = [a.split("=", 1)[1] for a in session.posargs if a.startswith("--candidate=")]
   if "--candidate" in session.posargs:
     candidate = [session.posargs[session.posargs.index("--candidate") + 1]]
-  session.run(
-    str(BIN / "python"),
-    "-m",
-    "parity_tests.checklist_report",
-    str(xml),
-    "docs/checklist.md",
+  _py(
+    session,
+    *("-m", "jaxid_parity.checklist_report", str(xml), "docs/checklist.md"),
     *(["--candidate", candidate[0]] if candidate else []),
     env=env,
-    external=True,
   )
 
 
@@ -192,6 +192,4 @@ def checklist(session: nox.Session) -> None:
 def mutants(session: nox.Session) -> None:
   """The parity suite against each deliberately wrong candidate: all must be killed."""
   env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
-  session.run(
-    str(BIN / "python"), "-m", "parity_tests.run_mutants", *session.posargs, env=env, external=True
-  )
+  _py(session, "-m", "jaxid_parity.run_mutants", *session.posargs, env=env)
