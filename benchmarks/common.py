@@ -85,13 +85,6 @@ def available(schedules) -> tuple[str, ...]:
   return tuple(s for s in schedules if s in pipeline.SCHEDULES)
 
 
-# float32 jaxid against the float64 C peer: every output within REL of its scale (the largest
-# magnitude of the output; residuals, a cancellation of body-weight forces, use the joint
-# torques' scale). float32 eps is 1.2e-7; the chain kinematics -> rne -> J' wrench accumulates a
-# few hundred ulps, and the sample trial's qacc is up to ~1e3 rad/s^2 at the toes.
-REL = 2e-4
-
-
 def f32(tree):
   """float32 device arrays of a NumPy pytree (done before timing)."""
   return jax.block_until_ready(jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), tree))
@@ -100,20 +93,6 @@ def f32(tree):
 def stack(trials):
   """Stack trials into a batch pytree with a leading batch axis."""
   return jax.tree.map(lambda *x: np.stack(x), *trials)
-
-
-def check_close(out: dict, ref: dict, rel: float = REL, keys=None) -> None:
-  """Assert every output key is within rel of its scale of the float64 reference."""
-  keys = [k for k in (keys or out) if k in ref]
-  assert keys, "no common outputs to check"
-  for k in keys:
-    x, y = np.asarray(out[k], np.float64), np.asarray(ref[k], np.float64)
-    assert x.shape == y.shape, (k, x.shape, y.shape)
-    src = ref.get("joint_torques", y) if k == "residuals" else y
-    scale = max(float(np.abs(src).max()), 1.0)
-    err = float(np.abs(x - y).max())
-    assert np.all(np.isfinite(x)), f"{k}: non-finite values"
-    assert err <= rel * scale, f"{k}: max error {err:.3g} > {rel:g} x scale {scale:.3g}"
 
 
 def rounds_for(fn, cfg: Config = CFG, min_rounds: int = 3) -> int:

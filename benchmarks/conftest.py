@@ -1,4 +1,4 @@
-"""Fixtures of the benchmark suites: the bundled model, sample trials and C peer references.
+"""Fixtures of the benchmark suites: the bundled model and its sample trials.
 
 The repository's conftest.py (loaded first) turns on JAX's persistent compilation cache.
 """
@@ -15,16 +15,13 @@ import numpy as np
 import pytest
 
 import jaxid
-from benchmarks import cpeer
 from benchmarks.common import CFG, MODE, stack
 
 
 @functools.cache
 def model() -> jaxid.Model:
   m = jaxid.load_model("gait_lowerbody")
-  # Put the MJX model on device eagerly: Model.mjx() caches its first result, and a first call
-  # inside a jit trace would cache (and leak) tracers.
-  m.mjx()
+  m.mjx()  # the device model is built once, before any row is timed
   return m
 
 
@@ -32,12 +29,6 @@ def model() -> jaxid.Model:
 def trial(n_frames: int, seed: int = 0) -> jaxid.Trial:
   """A float64 NumPy sample trial of the bundled model."""
   return jaxid.sample_trial(model(), n_frames=n_frames, seed=seed)
-
-
-@functools.cache
-def reference(n_frames: int, seed: int = 0) -> dict[str, np.ndarray]:
-  """Every output of the trial from the C peer (float64): the correctness reference."""
-  return cpeer.run(model().mj_model, model().body_ids, trial(n_frames, seed))
 
 
 def batch_seeds(batch: int) -> list[int]:

@@ -29,11 +29,19 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
-from jaxid.pipeline import ALL_OUTPUTS  # one definition of the output keys
+from jaxid.contract import ALL_OUTPUTS, DISTANCES, FOOT_FIELDS, SIDES, in_contact, shape_of
+
+# Outputs that need the frames' body positions (the vectorised post-pass).
+POSITION_KEYS = {*DISTANCES, *(f"moment_calcn_{s}" for s in SIDES), "contact_force"}
 
 
 def _f64(x) -> np.ndarray:
   return np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+
+
+def _feet(loads) -> list[list[np.ndarray]]:
+  """float64 copies of the foot loads: per FOOT_FIELDS (grf, cop, moment) one array per side."""
+  return [[_f64(getattr(loads, f"{f}_{s}")) for s in SIDES] for f in FOOT_FIELDS]
 
 
 class Peer:
@@ -51,11 +59,9 @@ class Peer:
     kin, ld = trial.kinematics, trial.loads
     self.qpos, self.qvel, self.qacc = _f64(kin.qpos), _f64(kin.qvel), _f64(kin.qacc)
     n = self.n = self.qpos.shape[0]
-    self.cop = [_f64(ld.cop_l), _f64(ld.cop_r)]
-    self.grf = [_f64(ld.grf_l), _f64(ld.grf_r)]
-    self.moment = [_f64(ld.moment_l), _f64(ld.moment_r)]
+    self.grf, self.cop, self.moment = _feet(ld)
     self.ext = _f64(ld.ext_forces)
-    self.contact = [np.sum(np.abs(c), axis=-1) > 0.0 for c in self.cop]
+    self.contact = [np.asarray(in_contact(c)) for c in self.cop]
     # Negated loads: mj_applyFT adds J' f into its target, the torques subtract it.
     self.neg_grf = [-g for g in self.grf]
     self.neg_moment = [-mo for mo in self.moment]
@@ -65,16 +71,7 @@ class Peer:
     nv, nb = mj_model.nv, mj_model.nbody
     want = set(self.outputs)
     self.need_tau = bool(want & {"joint_torques", "residuals"})
-    self.need_pos = bool(
-      want
-      & {
-        "distance_calcn_l",
-        "distance_calcn_r",
-        "moment_calcn_l",
-        "moment_calcn_r",
-        "contact_force",
-      }
-    )
+    self.need_pos = bool(want & POSITION_KEYS)
     self.need_m = "mass_matrix" in want
     self.jf = np.zeros((n, nv))
     self.tau = np.zeros((n, nv)) if self.need_tau else None
@@ -142,7 +139,7 @@ class Peer:
     if not self.need_pos:
       return out
     xfrc = self.ext.copy()
-    for i, (side, b) in enumerate(zip("lr", self.feet, strict=True)):
+    for i, (side, b) in enumerate(zip(SIDES, self.feet, strict=True)):
       c = self.contact[i][:, None]
       cop, grf, mom = self.cop[i], self.grf[i], self.moment[i]
       r_org = cop - self.xpos[:, b]
@@ -177,22 +174,11 @@ def run_literal(mj_model, body_ids, trial) -> dict[str, np.ndarray]:
   m, d = mj_model, mujoco.MjData(mj_model)
   kin, ld = trial.kinematics, trial.loads
   qpos, qvel, qacc = _f64(kin.qpos), _f64(kin.qvel), _f64(kin.qacc)
-  cops, grfs, moms = (
-    [_f64(getattr(ld, f"{k}_{s}")) for s in "lr"] for k in ("cop", "grf", "moment")
-  )
+  grfs, cops, moms = _feet(ld)
   ext = _f64(ld.ext_forces)
   n, nv, nb = qpos.shape[0], m.nv, m.nbody
   feet = tuple(int(b) for b in body_ids)
-  out = {
-    "joint_forces": np.zeros((n, nv)),
-    "joint_torques": np.zeros((n, nv)),
-    "distance_calcn_l": np.zeros(n),
-    "distance_calcn_r": np.zeros(n),
-    "moment_calcn_l": np.zeros((n, 3)),
-    "moment_calcn_r": np.zeros((n, 3)),
-    "contact_force": np.zeros((n, nb, 6)),
-    "mass_matrix": np.zeros((n, nv, nv)),
-  }
+  out = {k: np.zeros(shape_of(k, m, n)) for k in ALL_OUTPUTS if k != "residuals"}
   dq, dv, da, qfi, xfrc = d.qpos, d.qvel, d.qacc, d.qfrc_inverse, d.xfrc_applied
   dxpos, dxipos, cfrc = d.xpos, d.xipos, d.cfrc_ext
   r = np.zeros(3)
@@ -207,7 +193,7 @@ def run_literal(mj_model, body_ids, trial) -> dict[str, np.ndarray]:
     out["joint_forces"][t] = qfi
     np.copyto(xfrc, ext[t])
     active = list(loaded)
-    for i, (side, b) in enumerate(zip("lr", feet, strict=True)):
+    for i, (side, b) in enumerate(zip(SIDES, feet, strict=True)):
       cop, grf = cops[i][t], grfs[i][t]
       if abs(cop[0]) + abs(cop[1]) + abs(cop[2]) > 0.0:
         mujoco.mju_sub3(r, cop, dxpos[b])

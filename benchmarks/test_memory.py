@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(CFG.memory_t == 0, reason="full run only")
 CASES = [("scan", False), ("scan", True), ("auto", False)]
 
 
-@pytest.mark.parametrize("schedule,remat", CASES, ids=["scan", "scan-remat", "auto"])
+@pytest.mark.parametrize(("schedule", "remat"), CASES, ids=["scan", "scan-remat", "auto"])
 def test_grad_memory(benchmark, schedule, remat):
   t = CFG.memory_t
   cache_dir = jax.config.jax_compilation_cache_dir
@@ -48,4 +48,5 @@ def test_grad_memory(benchmark, schedule, remat):
     **{k: v for k, v in analysis.items() if k.endswith("_bytes")},
     **{k: v for k, v in result.items() if k.endswith("_bytes") or k == "call_s"},
   )
-  assert analysis["ok"] and result["ok"], (analysis, result)
+  assert analysis["ok"], analysis
+  assert result["ok"], result
