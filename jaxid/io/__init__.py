@@ -15,25 +15,23 @@ from jaxid.io.coordinates import (
   os_to_mj,
   register_name_map,
 )
-from jaxid.io.opensim import (
+from jaxid.io.external_loads import (
   ExternalForce,
   ExternalLoads,
-  Table,
-  align,
+  classic_external_loads,
   default_external_loads,
-  grf_loads,
-  grf_table,
   read_external_loads,
-  read_table,
   write_external_loads,
-  write_table,
 )
+from jaxid.io.grf import align, grf_loads, grf_table
+from jaxid.io.storage import Table, check_range, read_table, write_table
 from jaxid.io.trial import (
   TrialInfo,
   coordinate_values,
   coordinates_table,
   read_trial,
   results_table,
+  sample_paths,
   write_results,
   write_sample,
 )
@@ -47,6 +45,8 @@ __all__ = [
   "Table",
   "TrialInfo",
   "align",
+  "check_range",
+  "classic_external_loads",
   "coordinate_values",
   "coordinates_table",
   "default_external_loads",
@@ -59,6 +59,7 @@ __all__ = [
   "read_trial",
   "register_name_map",
   "results_table",
+  "sample_paths",
   "write_external_loads",
   "write_results",
   "write_sample",

@@ -6,9 +6,13 @@ on it.
 
 from __future__ import annotations
 
+import math
+import os
+
 import numpy as np
 
 from jaxid.errors import InputError
+from jaxid.io.files import atomic_path
 
 JOINTS = (("hip", "hip_flexion"), ("knee", "knee_angle"), ("ankle", "ankle_angle"))
 SIDES = (("r", "right", "tab:red"), ("l", "left", "tab:blue"))
@@ -30,26 +34,57 @@ def _spans(mask, time):
   return [(time[a] - dt / 2, time[b] + dt / 2) for a, b in zip(starts, ends, strict=True)]
 
 
-def plot_results(
-  path, table, body_mass: float, stance_l=None, stance_r=None, title: str = ""
-) -> None:
-  """Write a PNG: hip, knee and ankle moments of both sides (N m/kg, OpenSim's sign: the
-  <coordinate>_moment columns), stance shaded per side and right heel strikes dashed, then the
-  residual forces (N) and moments (N m) on the free root (pelvis_*).
-
-  table: an opensim.Table of ID results (labels like hip_flexion_r_moment); body_mass in kg;
-  stance_l, stance_r: (T,) bool masks.
-  """
+def _pyplot():
   try:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
   except ImportError:
     raise InputError("--plot needs matplotlib: pip install matplotlib (or jaxid[bench]).") from None
-  if not body_mass > 0:
+  return plt
+
+
+def check_plot(path: str | os.PathLike, body_mass: float, fmt: str | None = None) -> str:
+  """The format to write path in (fmt, else its extension); InputError when matplotlib is
+  missing or cannot write that format, or body_mass (kg) is not a positive finite number."""
+  _pyplot()
+  from matplotlib.backend_bases import FigureCanvasBase
+
+  formats = FigureCanvasBase.get_supported_filetypes()
+  fmt = fmt or os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
+  if fmt not in formats:
+    what = f".{fmt} files" if fmt else "a file without an extension"
+    raise InputError(
+      f"--plot {os.fspath(path)}: matplotlib cannot write {what};"
+      f" use one of {', '.join('.' + f for f in sorted(formats))}."
+    )
+  if not (math.isfinite(body_mass) and body_mass > 0):
     raise InputError(f"body mass: expected a positive mass in kg, got {body_mass!r}.")
+  return fmt
+
+
+def plot_results(
+  path: str | os.PathLike,
+  table,
+  body_mass: float,
+  stance_l=None,
+  stance_r=None,
+  title: str = "",
+  fmt: str | None = None,
+) -> None:
+  """Write a PNG: hip, knee and ankle moments of both sides (N m/kg, OpenSim's sign: the
+  <coordinate>_moment columns), stance shaded per side and right heel strikes dashed, then the
+  residual forces (N) and moments (N m) on the free root (pelvis_*).
+
+  table: a storage.Table of ID results (labels like hip_flexion_r_moment); body_mass in kg;
+  stance_l, stance_r: (T,) bool masks; fmt: the file format (default path's extension). Written
+  atomically (a temporary file renamed onto path).
+  """
+  fmt = check_plot(path, body_mass, fmt)
+  plt = _pyplot()
+  from matplotlib.patches import Patch
+
   t = table.time
   idx = {k: i for i, k in enumerate(table.labels)}
   res_f = [k for k in ("pelvis_tx_force", "pelvis_ty_force", "pelvis_tz_force") if k in idx]
@@ -120,5 +155,6 @@ def plot_results(
     fig.legend(handles=handles, loc="upper right", fontsize=8, frameon=False, ncol=2)
   fig.suptitle(title or f"Inverse dynamics ({body_mass:.1f} kg)", x=0.02, ha="left", fontsize=10)
   fig.tight_layout(rect=(0, 0, 1, 0.97))
-  fig.savefig(path, dpi=110)
+  with atomic_path(path) as tmp:
+    fig.savefig(tmp, dpi=110, format=fmt)
   plt.close(fig)

@@ -5,17 +5,26 @@ from __future__ import annotations
 import dataclasses
 import os
 
+import jax
 import numpy as np
 
-from jaxid import filters
+from jaxid import contract, filters
 from jaxid.errors import InputError
-from jaxid.io import opensim
 from jaxid.io.coordinates import CoordinateMap
+from jaxid.io.external_loads import (
+  ExternalLoads,
+  classic_external_loads,
+  default_external_loads,
+  read_external_loads,
+  write_external_loads,
+)
+from jaxid.io.grf import align, grf_loads, grf_table
+from jaxid.io.storage import Table, check_range, read_table, write_table
 from jaxid.types import Loads, Trial
 
 ID_NAME = "Inverse Dynamics Generalized Forces"
-# OpenSim's example gait files: the right foot unprefixed, the left with "1_".
-CLASSIC_NAMES = {"right": "", "left": "1_"}
+TURNS = 4 * np.pi  # |angle| beyond this (rad) is not a joint angle in radians
+FAR = np.pi  # rad beyond a limited joint's range: not plausible in radians
 
 
 @dataclasses.dataclass
@@ -34,7 +43,7 @@ class TrialInfo:
 
 def coordinate_values(
   cmap: CoordinateMap,
-  table: opensim.Table,
+  table: Table,
   in_degrees: bool | None = None,
   ignore_unknown: bool = False,
 ) -> tuple[np.ndarray, dict, list[str]]:
@@ -66,12 +75,41 @@ def coordinate_values(
   values = table.columns(names).copy()
   if deg:
     values[:, cmap.rotational] = np.radians(values[:, cmap.rotational])
+  else:
+    _check_radians(cmap, values, where, "--in-degrees" if in_degrees is not None else "header")
   given = {}
   for k, c in coupled.items():
     if k in table.labels:
       col = table.column(k)
       given[k] = np.radians(col) if deg and c.kind == "rotational" else col.copy()
   return values, given, unknown
+
+
+def _check_radians(cmap: CoordinateMap, values, where: str, source: str) -> None:
+  """InputError when angles said to be in radians look like degrees: values (T, n) beyond
+  4 pi, or beyond a limited joint's range by more than pi."""
+  m = cmap.mj_model
+  for i, c in enumerate(cmap.coordinates):
+    if c.kind != "rotational":
+      continue
+    col = values[:, i]
+    lo, hi = -TURNS, TURNS
+    j = m.joint(c.joint).id
+    if c.free < 0 and m.jnt_limited[j]:
+      a, b = np.sort(m.jnt_range[j] / c.scale)
+      lo, hi = max(lo, a - FAR), min(hi, b + FAR)
+    out = (col < lo) | (col > hi)
+    if out.any():
+      r = int(np.argmax(out))
+      fix = (
+        "set the header line inDegrees=yes"
+        if source == "header"
+        else "pass --in-degrees yes (in_degrees=True)"
+      )
+      raise InputError(
+        f"{where}: {c.name} is {col[r]:g} at row {r + 1}, implausible in radians (expected"
+        f" {lo:.3g}..{hi:.3g}); the angles look like degrees: {fix}."
+      )
 
 
 def read_trial(
@@ -84,43 +122,54 @@ def read_trial(
   in_degrees: bool | None = None,
   ignore_unknown: bool = False,
   name_map: dict | None = None,
+  dtype=None,
 ) -> tuple[Trial, TrialInfo]:
   """A jaxid Trial (float64 NumPy, MuJoCo frame) from OpenSim files, as OpenSim's ID tool reads
   them.
 
   coordinates: IK .mot path (or Table); grf: GRF .mot path (or Table; default the datafile
   named in external_loads; None and no datafile: no external loads); external_loads: .xml path
-  (or ExternalLoads; default r_/l_ prefixed columns, see opensim.default_external_loads);
+  (or ExternalLoads; default r_/l_ prefixed columns, see default_external_loads);
   cutoff: low-pass of the coordinates in Hz (-1 or None: none); resample_grf: interpolate the
   GRF onto the coordinates' times when they differ (otherwise an InputError); in_degrees:
-  overrides the file's inDegrees; ignore_unknown: skip coordinate columns the model lacks.
+  overrides the file's inDegrees; ignore_unknown: skip coordinate columns the model lacks;
+  dtype: the float type the trial will be computed in (default JAX's: float32 unless x64), every
+  file value must fit it.
   """
+  dtype = jax.dtypes.canonicalize_dtype(np.float64) if dtype is None else dtype
   cmap = CoordinateMap.from_model(model, name_map)
-  table = coordinates if isinstance(coordinates, opensim.Table) else opensim.read_table(coordinates)
+  table = coordinates if isinstance(coordinates, Table) else read_table(coordinates)
+  check_range(table, dtype)
   dt = table.dt()
   values, given, ignored = coordinate_values(cmap, table, in_degrees, ignore_unknown)
-  kin = cmap.kinematics(values, dt, cutoff, coupled_values=given)
   ext = external_loads
-  if ext is not None and not isinstance(ext, opensim.ExternalLoads):
-    ext = opensim.read_external_loads(ext)
-  if grf is None and ext is not None and ext.datafile:
+  if ext is not None and not isinstance(ext, ExternalLoads):
+    ext = read_external_loads(ext)
+  if grf is None and ext is not None:
+    if not ext.datafile:
+      raise InputError(
+        f"{ext.path or 'external loads'}: ExternalForce {ext.forces[0].name!r} is enabled but"
+        " <datafile> is empty or Unassigned, so there are no forces to read; name the GRF file"
+        " there or pass --grf (grf=...)."
+      )
     grf = ext.datafile
+  gt = None if grf is None else grf if isinstance(grf, Table) else read_table(grf)
+  if gt is not None:
+    check_range(gt, dtype)
+  kin = cmap.kinematics(values, dt, cutoff, coupled_values=given)
   info = TrialInfo(
     table.time, dt, cmap, ignored, cutoff=float(cutoff) if filters.filter_enabled(cutoff) else None
   )
   m = getattr(model, "mj_model", model)
-  n = table.n_frames
-  if grf is None:
-    loads = {f"{k}_{s}": np.zeros((n, 3)) for k in ("grf", "cop", "moment") for s in "lr"}
-    loads["ext_forces"] = np.zeros((n, m.nbody, 6))
+  if gt is None:
+    shapes = contract.input_shapes(m)
+    loads = {k: np.zeros((table.n_frames, *shapes[f"loads.{k}"])) for k in contract.LOADS_FIELDS}
   else:
-    gt = grf if isinstance(grf, opensim.Table) else opensim.read_table(grf)
-    info.grf_path = gt.path
-    aligned = opensim.align(table.time, gt, resample_grf)
+    aligned = align(table.time, gt, resample_grf)
     info.resampled = aligned is not gt
     feet = tuple(getattr(model, "body_names", ("calcn_l", "calcn_r")))
-    ext = ext or opensim.default_external_loads(feet)
-    loads = opensim.grf_loads(aligned, ext, model, kin.qpos, cmap.ground)
+    ext = ext or default_external_loads(feet)
+    loads = grf_loads(aligned, ext, model, kin.qpos, cmap.ground)
   return Trial(kin, Loads(**loads)), info
 
 
@@ -131,7 +180,7 @@ def coordinates_table(
   in_degrees: bool = True,
   name: str = "Coordinates",
   coupled: bool = False,
-) -> opensim.Table:
+) -> Table:
   """An IK-style coordinates table (OpenSim's names; degrees when in_degrees) from qpos;
   coupled: also write the joints that follow joint equalities (not OpenSim coordinates)."""
   values = cmap.from_qpos(qpos)
@@ -142,35 +191,19 @@ def coordinates_table(
   rot = np.array([c.kind == "rotational" for c in coords])
   if in_degrees:
     values[:, rot] = np.degrees(values[:, rot])
-  return opensim.Table([c.name for c in coords], time, values, name, bool(in_degrees))
+  return Table([c.name for c in coords], time, values, name, bool(in_degrees))
 
 
-def results_table(cmap: CoordinateMap, time, qpos, joint_torques) -> opensim.Table:
+def results_table(cmap: CoordinateMap, time, qpos, joint_torques) -> Table:
   """OpenSim Inverse Dynamics output: <coordinate>_moment (N m) / _force (N), inDegrees=no."""
   labels, values = cmap.generalized_forces(qpos, joint_torques)
-  return opensim.Table(labels, time, values, ID_NAME, False)
+  return Table(labels, time, values, ID_NAME, False)
 
 
-def write_results(path, cmap: CoordinateMap, time, qpos, joint_torques) -> opensim.Table:
+def write_results(path, cmap: CoordinateMap, time, qpos, joint_torques) -> Table:
   table = results_table(cmap, time, qpos, joint_torques)
-  opensim.write_table(path, table)
+  write_table(path, table)
   return table
-
-
-def classic_external_loads(feet=("calcn_l", "calcn_r")) -> opensim.ExternalLoads:
-  """OpenSim's example naming: right ground_force_v*, left 1_ground_force_v*."""
-  left, right = feet
-  return opensim.ExternalLoads(
-    tuple(
-      opensim.ExternalForce(
-        side, body, f"{p}ground_force_v", f"{p}ground_force_p", f"{p}ground_torque_"
-      )
-      for side, body, p in (
-        ("right", right, CLASSIC_NAMES["right"]),
-        ("left", left, CLASSIC_NAMES["left"]),
-      )
-    )
-  )
 
 
 def write_sample(
@@ -191,19 +224,23 @@ def write_sample(
   trial = jaxid.sample_trial(model, n_frames=n_frames, seed=seed, dt=dt)
   os.makedirs(out_dir, exist_ok=True)
   cmap = CoordinateMap.from_model(model, name_map)
+  if np.any(np.asarray(trial.loads.ext_forces)):
+    raise InputError("write_sample: ext_forces are not written to the GRF file.")
   time = np.arange(trial.n_frames) * dt
-  paths = {
+  paths = sample_paths(out_dir)
+  feet = tuple(getattr(model, "body_names", ("calcn_l", "calcn_r")))
+  ext = classic_external_loads(feet)
+  coordinates = coordinates_table(cmap, time, trial.kinematics.qpos, True)
+  grf = grf_table(time, trial.loads, ext, "grf", feet, cmap.ground)
+  write_table(paths["coordinates"], coordinates)
+  write_table(paths["grf"], grf)
+  write_external_loads(paths["external_loads"], ext, "grf.mot")
+  return {**paths, "trial": trial}
+
+
+def sample_paths(out_dir) -> dict[str, str]:
+  """{"coordinates", "grf", "external_loads": the paths write_sample writes in out_dir}."""
+  return {
     k: os.path.join(out_dir, f)
     for k, f in (("coordinates", "ik.mot"), ("grf", "grf.mot"), ("external_loads", "loads.xml"))
   }
-  opensim.write_table(
-    paths["coordinates"], coordinates_table(cmap, time, trial.kinematics.qpos, True)
-  )
-  feet = tuple(getattr(model, "body_names", ("calcn_l", "calcn_r")))
-  ext = classic_external_loads(feet)
-  grf = opensim.grf_table(time, trial.loads, ext, "grf", feet, cmap.ground)
-  opensim.write_table(paths["grf"], grf)
-  opensim.write_external_loads(paths["external_loads"], ext, "grf.mot")
-  if np.any(np.asarray(trial.loads.ext_forces)):
-    raise InputError("write_sample: ext_forces are not written to the GRF file.")
-  return {**paths, "trial": trial}
