@@ -1,15 +1,19 @@
-"""Shared test configuration: Hypothesis profiles, JAX's compilation cache, the x64 fixture."""
+"""Shared test configuration: JAX's compilation cache, the bundled model and its sample trial.
+
+The Hypothesis profiles, the x64 fixture and the parity harness's options and fixtures come from
+the plugin jaxid_parity.plugin (also what `jaxid check` runs the harness with).
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import hypothesis
 import jax
 import pytest
 
 ROOT = Path(__file__).parent
+pytest_plugins = ("jaxid_parity.plugin",)
 
 # Persistent compilation cache: MJX programs compile slowly on CPU; reuse them across runs.
 jax.config.update(
@@ -18,40 +22,6 @@ jax.config.update(
 )
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
-
-_ci = hypothesis.settings.get_profile("ci")
-hypothesis.settings.register_profile(
-  "ci",
-  _ci,
-  max_examples=8,
-  deadline=None,
-  print_blob=True,
-  derandomize=True,
-  database=None,
-  suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
-)
-hypothesis.settings.register_profile(
-  "dev",
-  max_examples=20,
-  deadline=None,
-  print_blob=True,
-  suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
-)
-hypothesis.settings.register_profile(
-  "thorough",
-  max_examples=200,
-  deadline=None,
-  print_blob=True,
-  suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
-)
-hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
-
-
-@pytest.fixture
-def x64():
-  """Run the test with jax_enable_x64 on; restored afterwards."""
-  with jax.enable_x64(True):
-    yield
 
 
 @pytest.fixture(scope="session")

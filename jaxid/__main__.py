@@ -1,14 +1,14 @@
 """Main job: inverse dynamics of the bundled model's sample trial, then the parity harness.
 
-python -m jaxid [--frames N] [--no-parity]
+python -m jaxid [--frames N] [--no-parity]   (the parity harness needs jaxid[parity])
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
+import tempfile
 import time
 
 import jax
@@ -49,47 +49,21 @@ def main(argv=None) -> int:
   print(summary(model, trial, out, time.perf_counter() - t0))
   if args.no_parity:
     return 0
-  print("\nparity harness (parity_tests, ci profile) on legacy and jaxid:", flush=True)
+  print("\nparity harness (jaxid_parity.suite, ci profile) on legacy and jaxid:", flush=True)
   return parity_and_checklist()
 
 
 def parity_and_checklist() -> int:
-  """Run parity_tests, then print one line per checklist item from the outcomes."""
-  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-  xml = os.path.join(root, ".cache", "demo-parity.xml")
-  os.makedirs(os.path.dirname(xml), exist_ok=True)
-  env = dict(os.environ, HYPOTHESIS_PROFILE=os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-  cmd = [
-    sys.executable,
-    "-m",
-    "pytest",
-    "parity_tests",
-    "-q",
-    "-p",
-    "no:cacheprovider",
-    f"--junitxml={xml}",
-    "-o",
-    "junit_family=xunit1",
-  ]
-  rc = subprocess.call(cmd, cwd=root, env=env)
-  sys.path.insert(0, root)
-  from parity_tests import checklist_report
+  """Run the parity suite in-process, then print one line per checklist item from the outcomes."""
+  from jaxid_parity import checklist_report, runner
 
-  rows = checklist_report.read(xml)
-  print("\nthe guide's checklist, measured (full table: nox -s checklist -> docs/checklist.md)")
-  print("ok: the tests measuring that side passed (legacy shows the anti-pattern and its effect;")
-  print("jaxid is free of it); guide: its stated reason confirmed or corrected by measurement")
-  print(f"{'item':<5}{'legacy':<9}{'jaxid':<9}{'guide':<11}checklist item")
-  for item, (before, _after) in checklist_report.ITEMS.items():
-    tests = [r for r in rows if r["item"] == item]
-
-    def side(name, tests=tests):
-      got = [t["outcome"] for t in tests if t["side"] == name]
-      return "-" if not got else ("ok" if all(o == "passed" for o in got) else "FAILED")
-
-    verdicts = {t["verdict"] for t in tests if t.get("verdict") and t["outcome"] == "passed"}
-    verdict = "/".join(sorted(verdicts)) or "-"
-    print(f"{item:<5}{side('legacy'):<9}{side('candidate'):<9}{verdict:<11}{before}")
+  os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
+  with tempfile.TemporaryDirectory() as tmp:
+    xml = os.path.join(tmp, "parity.xml")
+    rc = runner.run_suite(junitxml=xml, extra=["-q"])
+    rows = checklist_report.read(xml) if os.path.exists(xml) else []
+  print()
+  print("\n".join(checklist_report.summary(rows)))
   return rc
 
 

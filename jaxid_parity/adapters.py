@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 
 import jaxid
+from jaxid.contract import LOADS_FIELDS
 from jaxid.model import FOOT_NAMES, from_mj_model
 
 _MODELS: dict = {}
@@ -30,7 +31,7 @@ def jaxid_candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES) -> dict:
   model = jaxid_model(mj_model, body_names)
   trial = jaxid.Trial(
     jaxid.Kinematics(kinematics.qpos, kinematics.qvel, kinematics.qacc),
-    jaxid.Loads(**{k: getattr(loads, k) for k in LOAD_KEYS}),
+    jaxid.Loads(**{k: getattr(loads, k) for k in LOADS_FIELDS}),
   )
   return dict(jaxid.inverse_dynamics(model, trial))
 
@@ -39,8 +40,7 @@ def jaxid_candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES) -> dict:
 # the functions a candidate actually runs under tracing are found from its jaxpr.
 jaxid_candidate.source_packages = ("jaxid",)
 
-LOAD_KEYS = ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces")
-DEFAULT = "parity_tests.adapters:jaxid_candidate"
+DEFAULT = "jaxid_parity.adapters:jaxid_candidate"
 
 
 def load(spec: str):

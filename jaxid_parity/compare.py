@@ -30,7 +30,7 @@ float32 leak in float64 mode fails). Where both sides carry round-off (candidate
 tolerance is doubled.
 
 Every comparison is recorded (label, precision, key) -> max relative error; the session summary
-prints the table (parity_tests/conftest.py).
+prints the table (jaxid_parity/plugin.py).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def precision() -> str:
 
 
 def scales(ref: dict) -> dict:
-  """Per-key scales of a trial from the oracle's outputs (parity_tests.oracle.run).
+  """Per-key scales of a trial from the oracle's outputs (jaxid_parity.oracle.run).
 
   A float per key, or for joint_forces, joint_torques and residuals on a model with constraint
   rows, an array over the dofs (the last axis).

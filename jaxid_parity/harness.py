@@ -17,7 +17,7 @@ import numpy as np
 
 from jaxid.contract import EXTRA_SHAPES, OUTPUT_SHAPES, shape_of
 from jaxid.types import Trial
-from parity_tests import compare, oracle
+from jaxid_parity import compare, oracle
 
 try:
   from jaxid import InputWarning as INPUT_WARNING
@@ -68,6 +68,12 @@ class Harness:
     self._keys: dict = {}
 
   @property
+  def packages(self) -> tuple[str, ...]:
+    """Import names of the candidate's code: its spec's top package and its source_packages."""
+    top = self.spec.partition(":")[0].split(".")[0]
+    return (top, *getattr(self.candidate, "source_packages", ()))
+
+  @property
   def mj_model(self):
     return self.model.mj_model
 
@@ -106,10 +112,10 @@ class Harness:
     self._keys.setdefault(compare.precision(), set(res))
     return res
 
-  def keys(self) -> set[str]:
+  def output_keys(self) -> set[str]:
     """The keys the candidate returns (one float32 call on an edge trial, cached)."""
     if "float32" not in self._keys:
-      from parity_tests import strategies
+      from jaxid_parity import strategies
 
       with jax.enable_x64(False):
         self.run(strategies.edge_trial("sample", self.model_name))
@@ -136,25 +142,3 @@ class Harness:
         self.mj_model, t.kinematics, t.loads, self.body_names, verbose=False
       )
     return self._legacy[key]
-
-
-BACKEND_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
-
-
-@contextlib.contextmanager
-def count_compiles(name: str | None = None):
-  """Yields a one-element list counting XLA compilations (persistent-cache loads included).
-
-  name: count only programs whose name contains it (jit(<function name>)); default all.
-  """
-  n = [0]
-
-  def listener(event, duration, fun_name="", **_):
-    if event == BACKEND_COMPILE_EVENT and (name is None or name in str(fun_name)):
-      n[0] += 1
-
-  jax.monitoring.register_event_duration_secs_listener(listener)
-  try:
-    yield n
-  finally:
-    jax.monitoring.unregister_event_duration_listener(listener)

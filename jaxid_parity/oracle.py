@@ -9,8 +9,9 @@ Per frame, on the C model (contact disabled by jaxid.load_model):
   mj_rnePostConstraint  -> contact_force = cfrc_ext (xfrc_applied in com-based coordinates)
   mj_fullM              -> mass_matrix
 
-The contract's formulas are written out here in NumPy, independently of jaxid.contract, so a bug
-there cannot hide behind a shared helper.
+The contract's formulas are written out here in NumPy, independently of jaxid.contract's JAX
+functions (in_contact, foot_wrench, ...), so a bug there cannot hide behind a shared helper; only
+the field and key lists come from jaxid.contract.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ import mujoco
 import numpy as np
 
 from jaxid import contract
-from jaxid.model import FOOT_NAMES, body_ids, root_is_free
-
-KEYS = tuple(contract.OUTPUT_SHAPES)  # the contract keys, one definition
-EXTRA_KEYS = tuple(contract.EXTRA_SHAPES)
+from jaxid.model import FOOT_NAMES, body_ids
 
 
 def in_contact(cop) -> bool:
-  """The contract's contact rule on one frame's COP: sum(|cop|) > 0."""
+  """The contract's contact rule on one frame's COP (3,): sum(|cop|) > 0.
+
+  A NumPy twin of jaxid.contract.in_contact (which is jnp): the oracle stays independent of the
+  code it checks.
+  """
   return bool(np.sum(np.abs(np.asarray(cop, np.float64))) > 0.0)
 
 
@@ -54,6 +56,11 @@ def _field(obj, name):
   return getattr(obj, name)
 
 
+def _loads(loads) -> dict[str, np.ndarray]:
+  """Every contract load field of a Loads (or dict), float64 NumPy."""
+  return {k: np.asarray(_field(loads, k), np.float64) for k in contract.LOADS_FIELDS}
+
+
 def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> dict:
   """Every output of the contract (plus joint_torques, residuals) for a trial, float64 NumPy.
 
@@ -68,26 +75,14 @@ def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> d
   m = mj_model
   d = mujoco.MjData(m)
   feet = body_ids(m, tuple(body_names))
-
-  def f64(a):
-    return np.asarray(a, dtype=np.float64)
-
-  qpos, qvel, qacc = (f64(_field(kinematics, k)) for k in ("qpos", "qvel", "qacc"))
-  ld = {
-    k: f64(_field(loads, k))
-    for k in ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces")
-  }
+  qpos, qvel, qacc = (
+    np.asarray(_field(kinematics, k), np.float64) for k in contract.KINEMATICS_FIELDS
+  )
+  ld = _loads(loads)
   n = qpos.shape[0]
-  out = {
-    "joint_forces": np.zeros((n, m.nv)),
-    "joint_torques": np.zeros((n, m.nv)),
-    "residuals": np.zeros((n, 6)),
-    "distance_calcn_l": np.zeros(n),
-    "distance_calcn_r": np.zeros(n),
-    "moment_calcn_l": np.zeros((n, 3)),
-    "moment_calcn_r": np.zeros((n, 3)),
-    "contact_force": np.zeros((n, m.nbody, 6)),
-    "mass_matrix": np.zeros((n, m.nv, m.nv)),
+  keys = (*contract.OUTPUT_SHAPES, *contract.EXTRA_SHAPES)  # every contract key
+  out = {k: np.zeros(contract.shape_of(k, m, n)) for k in keys}
+  out |= {
     "contact_l": np.zeros(n, bool),
     "contact_r": np.zeros(n, bool),
     "xfrc_applied": np.zeros((n, m.nbody, 6)),
@@ -103,7 +98,7 @@ def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> d
     mujoco.mj_inverse(m, d)
     out["joint_forces"][t] = d.qfrc_inverse
     xfrc = ld["ext_forces"][t].copy()
-    for side, b in zip("lr", feet, strict=True):
+    for side, b in zip(contract.SIDES, feet, strict=True):
       cop, grf, mom = ld[f"cop_{side}"][t], ld[f"grf_{side}"][t], ld[f"moment_{side}"][t]
       if in_contact(cop):
         wrench, moment, dist = foot_terms(d, b, grf, cop, mom)
@@ -122,7 +117,7 @@ def run(mj_model: mujoco.MjModel, kinematics, loads, body_names=FOOT_NAMES) -> d
     mujoco.mj_fullM(m, d, out["mass_matrix"][t])
     out["inertial_terms"][t] = np.abs(out["mass_matrix"][t]) @ np.abs(qacc[t])
     out["constraint_terms"][t] = constraint_terms(m, d, qpos[t], qvel[t], qacc[t])
-  if not root_is_free(m):
+  if not contract.has_free_root(m):
     del out["residuals"]
   return out
 
@@ -164,11 +159,8 @@ def simulate(
   m = mj_model
   d = mujoco.MjData(m)
   feet = body_ids(m, tuple(body_names))
-  free = root_is_free(m)
-  ld = {
-    k: np.asarray(_field(loads, k), np.float64)
-    for k in ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces")
-  }
+  free = contract.has_free_root(m)
+  ld = _loads(loads)
   n = len(qacc_target)
   out = {
     "qpos": np.zeros((n, m.nq)),
@@ -185,7 +177,7 @@ def simulate(
     d.qfrc_applied[:] = 0.0
     mujoco.mj_inverse(m, d)
     xfrc = ld["ext_forces"][t].copy()
-    for side, b in zip("lr", feet, strict=True):
+    for side, b in zip(contract.SIDES, feet, strict=True):
       cop, grf, mom = ld[f"cop_{side}"][t], ld[f"grf_{side}"][t], ld[f"moment_{side}"][t]
       if in_contact(cop):
         xfrc[b] += foot_terms(d, b, grf, cop, mom)[0]

@@ -1,22 +1,51 @@
-"""The parity harness's options, markers, fixtures and session summary.
+"""The parity harness's pytest plugin: options, markers, Hypothesis profiles, fixtures, summary.
 
-  pytest parity_tests --candidate package.module:function
+  pytest -p jaxid_parity.plugin --pyargs jaxid_parity.suite --candidate package.module:function
 
-runs the whole harness against any function with the contract's signature
+runs the whole harness (jaxid_parity.suite) against any function with the contract's signature
 `(mj_model, kinematics, loads, body_names) -> dict of outputs` (default: jaxid, through
-parity_tests.adapters:jaxid_candidate). Hypothesis profiles, the `x64` fixture and the bundled
-`gait_model` come from the root conftest.py.
+jaxid_parity.adapters:jaxid_candidate); `jaxid check` does the same in-process. In the source
+tree the root conftest.py registers this plugin, so `pytest parity_tests` runs the suite too.
 """
 
 from __future__ import annotations
 
 import json
+import os
 
+import hypothesis
+import jax
 import pytest
 
-from parity_tests import adapters, compare
-from parity_tests import strategies as S
-from parity_tests.harness import Harness
+from jaxid_parity import adapters, compare
+from jaxid_parity import strategies as S
+from jaxid_parity.harness import Harness
+from jaxid_parity.suite.checklist_common import (  # noqa: F401 (fixtures of the checklist tests)
+  bundled_model_only,
+  jaxpr8,
+  legacy_file,
+  legacy_fn,
+  legacy_loop,
+  traced_fns,
+)
+
+# Hypothesis profiles: ci (CI and the main job: few examples, derandomized), dev (the default),
+# thorough (nox -s parity). HYPOTHESIS_PROFILE picks one when pytest starts.
+_QUIET = [hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large]
+hypothesis.settings.register_profile(
+  "ci",
+  hypothesis.settings.get_profile("ci"),
+  max_examples=8,
+  deadline=None,
+  print_blob=True,
+  derandomize=True,
+  database=None,
+  suppress_health_check=_QUIET,
+)
+for _name, _n in (("dev", 20), ("thorough", 200)):
+  hypothesis.settings.register_profile(
+    _name, max_examples=_n, deadline=None, print_blob=True, suppress_health_check=_QUIET
+  )
 
 CHECKLIST_ITEMS = ("1", "2", "3", "4", "5", "6", "7", "8", "ML1", "ML2", "ML3", "ML4")
 
@@ -41,12 +70,20 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+  hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
   config.addinivalue_line(
     "markers",
     "checklist(item, side, claim=None, verdict=None): a migration-guide checklist test; item in"
     f" {CHECKLIST_ITEMS}; side: legacy, candidate or claim (the guide's stated reason); verdict"
     " (claim tests): what the guide's claim is, 'confirmed' or 'corrected', if the test passes",
   )
+
+
+@pytest.fixture
+def x64():
+  """Run the test with jax_enable_x64 on; restored afterwards."""
+  with jax.enable_x64(True):
+    yield
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +106,7 @@ def harness(candidate_spec, model_name) -> Harness:
     from jaxid_legacy.MJX_RunID import run_inverse_dynamics_loop as legacy
 
     err = None
-  except ImportError as e:  # legacy/ is another engineer's work in progress
+  except ImportError as e:  # the legacy checks skip, with the reason
     legacy, err = None, repr(e)
   return Harness(fn, candidate_spec, S.model(model_name), legacy, err, model_name)
 
@@ -79,7 +116,7 @@ def require_key(harness):
   """require_key(key): skip, with the reason, when the candidate lacks an optional output key."""
 
   def check(key: str) -> None:
-    if key not in harness.keys():
+    if key not in harness.output_keys():
       pytest.skip(f"candidate {harness.spec} returns no optional key {key!r}")
 
   return check
@@ -99,7 +136,7 @@ def measured(request, record_property):
 
 @pytest.fixture(autouse=True)
 def _checklist_properties(request, record_property):
-  """Put a checklist test's marker into the JUnit XML, for parity_tests/checklist_report.py."""
+  """Put a checklist test's marker into the JUnit XML, for jaxid_parity.checklist_report."""
   mark = request.node.get_closest_marker("checklist")
   if mark is not None:
     record_property("checklist", json.dumps(mark.kwargs, sort_keys=True))

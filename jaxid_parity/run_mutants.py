@@ -1,20 +1,24 @@
-"""Run the parity suite against every mutant; print mutant, killed or survived, the first killer.
+"""Run the parity suite against every mutant; print killed, survived or errored, and the killer.
 
-  python -m parity_tests.run_mutants [NAME ...] [-- PYTEST ARGS]
+  python -m jaxid_parity.run_mutants [NAME ...] [-- PYTEST ARGS]
 
 With `-- --model NAME` the suite runs on that model, and the mutants that only show on it
 (mutants.MODEL_MUTANTS) are added.
 
-Each mutant runs in its own pytest process (`--candidate parity_tests.mutants.<name>:candidate`,
-`-x`, the ci Hypothesis profile unless HYPOTHESIS_PROFILE is set), on the parity files first and
-the checklist last, so the first failure is the cheapest test that catches the mistake. The
-reference (the mutants' code without a mistake) runs first and must pass everything. Exit status
-1 when the reference fails or any mutant survives: a survivor means a missing test.
+Each mutant runs in its own pytest process (`--candidate jaxid_parity.mutants.<name>:candidate`,
+`-x`, the ci Hypothesis profile unless HYPOTHESIS_PROFILE is set), on the suite's parity modules
+first and the checklist last (runner.MODULES), so the first failure is the cheapest test that
+catches the mistake. A mutant is killed only when that failure is a failed assertion of a test
+(AssertionError or pytest.fail); a crash (any other exception), a fixture or collection error or
+a pytest exit other than 0 and 1 is "errored". The reference (the mutants' code without a
+mistake) runs first and must pass everything. Exit status 1 when the reference fails or any
+mutant survives or errors: a survivor means a missing test, an error a broken candidate or suite.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -22,50 +26,64 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from parity_tests.mutants import MODEL_MUTANTS, MUTANTS
+from jaxid_parity import runner
+from jaxid_parity.mutants import MODEL_MUTANTS, MUTANTS
 
-ROOT = Path(__file__).resolve().parents[1]
-FILES = [
-  "parity_tests/test_parity_oracle.py",
-  "parity_tests/test_parity_physics.py",
-  "parity_tests/test_parity_legacy.py",
-  "parity_tests/test_checklist.py",
-]
-REFERENCE = "parity_tests.mutants._base:reference"
+REFERENCE = "jaxid_parity.mutants._base:reference"
+# Exceptions that are a test's verdict (assert, pytest.fail / pytest.raises' "DID NOT RAISE").
+VERDICTS = ("AssertionError", "Failed")
 
 
-def run(spec: str, extra: list[str]) -> tuple[int, str, float, int]:
-  """(pytest exit code, first failing test or '', seconds, tests run) for one candidate."""
+def _exception_kinds(failure: ET.Element) -> set[str]:
+  """Exception class names of a JUnit failure; those inside a group (Hypothesis found several)."""
+  message = failure.get("message") or ""
+  kind = message.split(":", 1)[0].strip().rsplit(".", 1)[-1]
+  if not kind.endswith("ExceptionGroup"):
+    return {kind}
+  subs = re.findall(r"^E\s+\|\s+([\w.]+):", failure.text or "", re.MULTILINE)
+  return {k.rsplit(".", 1)[-1] for k in subs}
+
+
+def first_failure(xml: Path) -> tuple[str, str, int]:
+  """(outcome of the first failed test: 'killed', 'errored' or '', its name, tests run)."""
+  outcome, name, n = "", "", 0
+  for case in ET.parse(xml).getroot().iter("testcase"):
+    n += 1
+    if outcome:
+      continue
+    failure, error = case.find("failure"), case.find("error")
+    if failure is None and error is None:
+      continue
+    name = f"{case.get('classname', '').rsplit('.', 1)[-1]}::{case.get('name')}"
+    if error is not None:
+      outcome = "errored"
+    else:
+      kinds = _exception_kinds(failure)
+      outcome = "killed" if kinds and kinds <= set(VERDICTS) else "errored"
+      if outcome == "errored":
+        name += f" ({', '.join(sorted(kinds)) or 'no exception'})"
+  return outcome, name, n
+
+
+def run(spec: str, extra: list[str]) -> tuple[str, str, float, int]:
+  """(outcome: passed, killed, errored or survived, first failing test, seconds, tests run)."""
   with tempfile.TemporaryDirectory() as tmp:
     xml = Path(tmp) / "junit.xml"
-    cmd = [
-      sys.executable,
-      "-m",
-      "pytest",
-      *FILES,
-      "-x",
-      "-q",
-      "-p",
-      "no:cacheprovider",
-      "--candidate",
-      spec,
-      f"--junitxml={xml}",
-      *extra,
-    ]
+    args = runner.pytest_args(spec, runner.MODULES, str(xml), ["-x", "-q", *extra])
     env = dict(os.environ)
     env.setdefault("HYPOTHESIS_PROFILE", "ci")
     t0 = time.time()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+      [sys.executable, "-m", "pytest", *args], env=env, capture_output=True, text=True, check=False
+    )
     secs = time.time() - t0
-    first, n = "", 0
-    if xml.exists():
-      for case in ET.parse(xml).getroot().iter("testcase"):
-        n += 1
-        if not first and (case.find("failure") is not None or case.find("error") is not None):
-          first = f"{Path(case.get('classname', '').replace('.', '/')).name}::{case.get('name')}"
-    if proc.returncode not in (0, 1):
-      first = first or f"pytest exit {proc.returncode}: {proc.stdout[-400:]}{proc.stderr[-400:]}"
-  return proc.returncode, first, secs, n
+    outcome, first, n = first_failure(xml) if xml.exists() else ("", "", 0)
+  if proc.returncode == 0 and not outcome:
+    return "passed", "", secs, n
+  if proc.returncode not in (0, 1) or not outcome:
+    tail = (proc.stdout[-300:] + proc.stderr[-300:]).strip()
+    return "errored", first or f"pytest exit {proc.returncode}: {tail}", secs, n
+  return outcome, first, secs, n
 
 
 def main(argv=None) -> int:
@@ -81,30 +99,28 @@ def main(argv=None) -> int:
     *MUTANTS,
     *MODEL_MUTANTS.get(model, ()),
   ]
+  outcome, first, secs, n = run(REFERENCE, extra)
+  print(f"reference: {outcome} {first} ({n} tests, {secs:.0f} s)".replace("  ", " "), flush=True)
+  ok = outcome == "passed"
   rows = []
-  code, first, secs, n = run(REFERENCE, extra)
-  print(
-    f"reference: {'passed' if code == 0 else 'FAILED: ' + first} ({n} tests, {secs:.0f} s)",
-    flush=True,
-  )
-  ok = code == 0
   for name in names:
-    code, first, secs, n = run(f"parity_tests.mutants.{name}:candidate", extra)
-    killed = code != 0 and bool(first)
-    rows.append((name, "killed" if killed else "SURVIVED", first or "-", secs))
-    print(f"  {name}: {rows[-1][1]} by {rows[-1][2]} ({secs:.0f} s)", flush=True)
-    ok &= killed
+    outcome, first, secs, n = run(f"jaxid_parity.mutants.{name}:candidate", extra)
+    result = {"passed": "SURVIVED", "killed": "killed"}.get(outcome, "ERRORED")
+    rows.append((name, result, first or "-", secs))
+    print(f"  {name}: {result} by {first or '-'} ({secs:.0f} s)", flush=True)
+    ok &= result == "killed"
   width = max(len(r[0]) for r in rows) if rows else 6
   print()
-  print(f"| {'mutant':<{width}} | result   | first killing test | seconds |")
+  print(f"| {'mutant':<{width}} | result   | first failing test | seconds |")
   print(f"|{'-' * (width + 2)}|----------|--------------------|---------|")
   for name, result, first, secs in rows:
     print(f"| {name:<{width}} | {result:<8} | {first} | {secs:.0f} |")
-  survivors = [r[0] for r in rows if r[1] != "killed"]
+  bad = {r: [row[0] for row in rows if row[1] == r] for r in ("SURVIVED", "ERRORED")}
+  killed = sum(row[1] == "killed" for row in rows)
   print()
   print(
-    f"{len(rows) - len(survivors)}/{len(rows)} mutants killed"
-    + (f"; SURVIVED: {', '.join(survivors)}" if survivors else "")
+    f"{killed}/{len(rows)} mutants killed"
+    + "".join(f"; {r}: {', '.join(v)}" for r, v in bad.items() if v)
   )
   return 0 if ok else 1
 

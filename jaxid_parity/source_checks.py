@@ -21,20 +21,8 @@ from pathlib import Path
 from jax.extend import core as jex_core
 
 HERE = Path(__file__).resolve().parent
-# The harness's own files (the candidate's adapter and the mutants are candidate code).
-HARNESS = {
-  HERE / n
-  for n in (
-    "__init__.py",
-    "conftest.py",
-    "harness.py",
-    "compare.py",
-    "oracle.py",
-    "strategies.py",
-    "source_checks.py",
-    "checklist_report.py",
-  )
-}
+# The harness's own files; the candidate's adapter and the mutants are candidate code.
+CANDIDATE_CODE = (HERE / "adapters.py", HERE / "mutants")
 _LIBS = tuple(
   str(Path(p).resolve())
   for p in {sysconfig.get_paths()[k] for k in ("purelib", "platlib", "stdlib")}
@@ -42,13 +30,31 @@ _LIBS = tuple(
 
 
 @functools.cache
-def _is_candidate_file(filename: str) -> bool:
+def _is_candidate_file(filename: str, roots: tuple[Path, ...] = ()) -> bool:
+  """Whether a file is candidate code: in roots (its packages, installed or not), or else
+  outside the harness (but for the candidates it ships) and outside site-packages and stdlib."""
   if not filename or filename.startswith("<"):
     return False
   path = Path(filename).resolve()
-  if str(path).startswith(_LIBS) or path in HARNESS or not path.exists():
+  if not path.exists():
     return False
-  return not (path.parent == HERE and path.name.startswith("test_"))
+  if path.is_relative_to(HERE):
+    return any(path.is_relative_to(c) for c in CANDIDATE_CODE)
+  if any(path.is_relative_to(r) for r in roots):
+    return True
+  return not str(path).startswith(_LIBS)
+
+
+def package_dirs(names) -> tuple[Path, ...]:
+  """The folders (or files) of modules and packages, by import name."""
+  out = []
+  for name in names:
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+      continue
+    locations = spec.submodule_search_locations or ([spec.origin] if spec.origin else [])
+    out += [Path(p).resolve() for p in locations]
+  return tuple(out)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,10 +78,12 @@ def _enclosing(file: str, line: int) -> ast.AST | None:
   """The innermost function (or lambda) of a file whose source spans the line."""
   best = None
   for node in ast.walk(_tree(file)):
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-      if node.lineno <= line <= (node.end_lineno or node.lineno):
-        if best is None or node.lineno >= best.lineno:
-          best = node
+    if (
+      isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+      and node.lineno <= line <= (node.end_lineno or node.lineno)
+      and (best is None or node.lineno >= best.lineno)
+    ):
+      best = node
   return best
 
 
@@ -95,8 +103,13 @@ def primitives(closed) -> set[str]:
   return {eqn.primitive.name for eqn in _eqns(closed.jaxpr)}
 
 
-def traced_functions(closed) -> list[Function]:
-  """The candidate's functions on the Python stack of any equation of a traced jaxpr."""
+def traced_functions(closed, packages=()) -> list[Function]:
+  """The candidate's functions on the Python stack of any equation of a traced jaxpr.
+
+  packages: import names of the candidate's packages, counted as its code even where they are
+  installed in site-packages (a wheel); other installed code is not the candidate's.
+  """
+  roots = package_dirs(packages)
   seen: dict = {}
   for eqn in _eqns(closed.jaxpr):
     tb = eqn.source_info.traceback
@@ -104,7 +117,7 @@ def traced_functions(closed) -> list[Function]:
       continue
     for fr in tb.frames:
       key = (fr.file_name, fr.function_name, fr.line_num)
-      if key in seen or not _is_candidate_file(fr.file_name):
+      if key in seen or not _is_candidate_file(fr.file_name, roots):
         continue
       node = _enclosing(fr.file_name, fr.line_num)
       seen[key] = None if node is None else Function(fr.file_name, fr.function_name, node)

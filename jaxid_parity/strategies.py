@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 import jaxid
+from jaxid.contract import FOOT_FIELDS, LOADS_FIELDS, SIDES
 from jaxid.myo import couple_kinematics
 from jaxid.types import Kinematics, Loads, Trial
 
@@ -176,14 +177,9 @@ def trials(draw, m: mujoco.MjModel | None = None, n_frames: int = N_FRAMES) -> T
   qvel = draw(_vec((n_frames, m.nv), QVEL_MAX))
   qacc = draw(_vec((n_frames, m.nv), QACC_MAX))
   qpos, qvel, qacc = couple_kinematics(m, qpos, qvel, qacc)  # a no-op without joint equalities
-  left, right = draw(foot_loads(n_frames)), draw(foot_loads(n_frames))
+  feet = {side: draw(foot_loads(n_frames)) for side in SIDES}
   loads = Loads(
-    grf_l=left["grf"],
-    grf_r=right["grf"],
-    cop_l=left["cop"],
-    cop_r=right["cop"],
-    moment_l=left["moment"],
-    moment_r=right["moment"],
+    **{f"{f}_{side}": feet[side][f] for f in FOOT_FIELDS for side in SIDES},
     ext_forces=draw(ext_forces(m, n_frames)),
   )
   return Trial(Kinematics(qpos, qvel, qacc), loads)
@@ -241,11 +237,8 @@ def edge_trial(kind: str, name: str = BUNDLED) -> Trial:
       base, grf_l=grf, grf_r=grf, cop_l=tiny, cop_r=-tiny[::-1], moment_l=mom, moment_r=mom
     )
   if kind == "onset":
-    ld = {
-      k: np.array(getattr(base.loads, k))
-      for k in ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r")
-    }
-    for side, first in (("l", 3), ("r", 6)):
+    ld = {f"{f}_{s}": np.array(getattr(base.loads, f"{f}_{s}")) for f in FOOT_FIELDS for s in SIDES}
+    for side, first in zip(SIDES, (3, 6), strict=True):
       stance_cop = base.kinematics.qpos[:, :3] * [1.0, 1.0, 0.0] + [0.1, 0.05, 0.0]
       ld[f"cop_{side}"] = np.where(np.arange(n)[:, None] >= first, stance_cop, 0.0)
       ld[f"grf_{side}"] = np.where(np.arange(n)[:, None] >= first, grf, 0.0)
@@ -279,19 +272,16 @@ def long_sample(name: str = BUNDLED) -> Trial:
 
 @st.composite
 def round_trips(draw, name: str = BUNDLED, n_frames: int = N_FRAMES) -> dict:
-  """Inputs of parity_tests.oracle.simulate: qpos0, qvel0, qacc_target [T, nv], loads."""
+  """Inputs of jaxid_parity.oracle.simulate: qpos0, qvel0, qacc_target [T, nv], loads."""
   base = long_sample(name)
   m = model(name).mj_model
   k = draw(st.integers(0, base.n_frames - n_frames))
   window = slice(k, k + n_frames)
   qacc = np.asarray(base.kinematics.qacc[window]) + draw(_vec((n_frames, m.nv), 20.0))
-  loads = {
-    f: np.array(getattr(base.loads, f)[window])
-    for f in ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces")
-  }
-  for side in "lr":
+  loads = {f: np.array(getattr(base.loads, f)[window]) for f in LOADS_FIELDS}
+  for side in SIDES:
     keep = np.array(draw(st.lists(st.booleans(), min_size=n_frames, max_size=n_frames)))
-    for f in ("grf", "cop", "moment"):
+    for f in FOOT_FIELDS:
       loads[f"{f}_{side}"][~keep] = 0.0  # dropped: swing for that frame
   loads["ext_forces"] = draw(ext_forces(m, n_frames))
   return {

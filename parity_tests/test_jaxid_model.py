@@ -6,7 +6,7 @@ import jax
 import numpy as np
 
 import jaxid
-from parity_tests import strategies as S
+from jaxid_parity import strategies as S
 
 
 def test_model_first_used_under_jit_stays_usable():

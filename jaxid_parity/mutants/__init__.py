@@ -1,7 +1,7 @@
 """Deliberately wrong candidates: each a plausible migration mistake the harness must catch.
 
-`nox -s mutants` runs the parity suite against each (`--candidate parity_tests.mutants.<name>:
-candidate`) and prints which test kills it; `reference` (parity_tests.mutants._base) is the same
+`nox -s mutants` runs the parity suite against each (`--candidate jaxid_parity.mutants.<name>:
+candidate`) and prints which test kills it; `reference` (jaxid_parity.mutants._base) is the same
 code without the mistake and must pass.
 """
 

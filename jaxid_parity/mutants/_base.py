@@ -15,9 +15,8 @@ import jax
 import jax.numpy as jnp
 from mujoco import mjx
 
+from jaxid.contract import LOADS_FIELDS, SIDES, safe_norm
 from jaxid.model import FOOT_NAMES, body_ids
-
-LOAD_KEYS = ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,12 +34,6 @@ class Bugs:
   ignore_ext_forces: bool = False  # ext_forces dropped from xfrc_applied
   residuals_from_qfrc_inverse: bool = False  # residuals = qfrc_inverse[:6], loads ignored
   constraints_dropped: bool = False  # constraints disabled "because contact is off anyway"
-
-
-def _safe_norm(r):
-  sq = jnp.sum(r * r, axis=-1)
-  nz = sq > 0.0
-  return jnp.where(nz, jnp.sqrt(jnp.where(nz, sq, 1.0)), 0.0)
 
 
 def _cfrc_ext(m, d):
@@ -67,7 +60,7 @@ def _frame(m, carry, xs, feet, bugs: Bugs):
   pos = carry if bugs.stale_xpos else d  # where the foot positions are read
   xfrc = jnp.zeros_like(ld["ext_forces"]) if bugs.ignore_ext_forces else ld["ext_forces"]
   out = {}
-  for side, b in zip("lr", feet, strict=True):
+  for side, b in zip(SIDES, feet, strict=True):
     cop, grf, mom = ld[f"cop_{side}"], ld[f"grf_{side}"], ld[f"moment_{side}"]
     s = jnp.sum(jnp.abs(cop))
     contact = s >= 0.0 if bugs.contact_ge else s > 0.0
@@ -79,7 +72,7 @@ def _frame(m, carry, xs, feet, bugs: Bugs):
     r = cop - pos.xpos[b]
     moment = jnp.cross(grf, r) if bugs.cross_swapped else jnp.cross(r, grf)
     out[f"moment_calcn_{side}"] = jnp.where(contact, moment, 0.0)
-    out[f"distance_calcn_{side}"] = jnp.where(contact, _safe_norm(r), 0.0)
+    out[f"distance_calcn_{side}"] = jnp.where(contact, safe_norm(r), 0.0)
   d = d.replace(xfrc_applied=xfrc)
   tau = d.qfrc_inverse - mjx.xfrc_accumulate(m, d)
   out["joint_forces"] = d.qfrc_inverse
@@ -123,7 +116,7 @@ def make_candidate(bugs: Bugs, name: str):
   def candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES):
     feet = tuple(int(b) for b in body_ids(mj_model, tuple(body_names)))
     kin = (jnp.asarray(kinematics.qpos), jnp.asarray(kinematics.qvel), jnp.asarray(kinematics.qacc))
-    ld = {k: jnp.asarray(getattr(loads, k)) for k in LOAD_KEYS}
+    ld = {k: jnp.asarray(getattr(loads, k)) for k in LOADS_FIELDS}
     return dict(_run(_mjx_model(mj_model), kin, ld, feet, bugs))
 
   candidate.__name__ = candidate.__qualname__ = name

@@ -4,6 +4,6 @@ Harmless on a model without active constraints (the bundled one); on MyoLeg the 
 equality forces leave qfrc_inverse. Run only on models with equality constraints (MODEL_MUTANTS).
 """
 
-from parity_tests.mutants._base import Bugs, make_candidate
+from jaxid_parity.mutants._base import Bugs, make_candidate
 
 candidate = make_candidate(Bugs(constraints_dropped=True), "constraints_dropped")

@@ -1,5 +1,5 @@
 """Mutant: ext_forces are dropped: only the two foot wrenches go into xfrc_applied."""
 
-from parity_tests.mutants._base import Bugs, make_candidate
+from jaxid_parity.mutants._base import Bugs, make_candidate
 
 candidate = make_candidate(Bugs(ignore_ext_forces=True), "ext_forces_ignored")

@@ -1,6 +1,6 @@
 """Mutant: Mass matrix with only its lower triangle filled (a half-filled dense copy of the sparse
 symmetric matrix)."""
 
-from parity_tests.mutants._base import Bugs, make_candidate
+from jaxid_parity.mutants._base import Bugs, make_candidate
 
 candidate = make_candidate(Bugs(mass_lower=True), "mass_lower_triangle")

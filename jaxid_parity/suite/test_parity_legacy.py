@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from parity_tests import compare
-from parity_tests import strategies as S
-from parity_tests.harness import REQUIRED
+from jaxid_parity import compare
+from jaxid_parity import strategies as S
+from jaxid_parity.harness import REQUIRED
 
 REASONS = {
   "contact_force": "legacy reads _impl.cfrc_ext after mjx.inverse, which never fills it (only"

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from parity_tests import compare
-from parity_tests import strategies as S
-from parity_tests.harness import OPTIONAL, REQUIRED
+from jaxid_parity import compare
+from jaxid_parity import strategies as S
+from jaxid_parity.harness import OPTIONAL, REQUIRED
 
 KEYS = REQUIRED + OPTIONAL
 LABEL = "candidate vs oracle"

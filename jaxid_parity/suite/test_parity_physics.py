@@ -14,15 +14,15 @@ import pytest
 from hypothesis import assume, given, settings
 
 from jaxid.types import Kinematics, Trial
-from parity_tests import compare, oracle
-from parity_tests import strategies as S
-from parity_tests.test_parity_legacy import REASONS
+from jaxid_parity import compare, oracle
+from jaxid_parity import strategies as S
+from jaxid_parity.suite.test_parity_legacy import REASONS
 
 LABEL = "candidate vs round trip"
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _no_constraint_rows(harness):
+def no_constraint_rows(harness):
   """A round trip is exact only where mj_forward solves no constraint.
 
   mj_forward finds constraint forces with an iterative solver (to opt.tolerance), so on a model
