@@ -28,7 +28,7 @@ EXAMPLES = """examples:
   python -m jaxid.cli run --model my_model.xml --coordinates ik.mot --grf grf_1000Hz.mot \\
       --external-loads loads.xml --resample-grf --cutoff 6 --out id.sto
   python -m jaxid.cli demo --out-dir demo
-  python -m jaxid.cli check --candidate parity_tests.adapters:jaxid_candidate
+  python -m jaxid.cli check --candidate jaxid_parity.adapters:jaxid_candidate
 """
 
 
@@ -114,9 +114,9 @@ def _parser() -> argparse.ArgumentParser:
   demo.add_argument("--no-plot", action="store_true")
   check = sub.add_parser(
     "check",
-    help="run the parity harness (parity_tests/, a source checkout) against a candidate",
-    description="Runs pytest parity_tests --candidate SPEC; the harness prints its summary"
-    " table. Arguments after -- go to pytest.",
+    help="run the parity harness (jaxid_parity.suite, jaxid[parity]) against a candidate",
+    description="Runs the parity suite (pytest --pyargs jaxid_parity.suite --candidate SPEC) in"
+    " this process; the harness prints its summary table. Arguments after -- go to pytest.",
   )
   check.add_argument(
     "--candidate",
@@ -132,31 +132,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_check(args) -> int:
-  import importlib
-  import subprocess
-
-  module, sep, func = args.candidate.partition(":")
-  if not sep or not module or not func:
-    raise InputError(f"--candidate: expected package.module:function, got {args.candidate!r}.")
-  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-  if not os.path.isdir(os.path.join(root, "parity_tests")):
-    raise InputError(
-      f"check: the parity harness (parity_tests/) is not next to jaxid in {root}; run it from"
-      " a source checkout of jaxid."
-    )
-  sys.path.insert(0, root)
+  """The parity suite (jaxid_parity.suite, in this process) on --candidate; pytest's exit code."""
   try:
-    mod = importlib.import_module(module)
+    from jaxid_parity import adapters, runner
   except ImportError as e:
-    raise InputError(f"--candidate: cannot import {module!r} ({e}).") from None
-  finally:
-    sys.path.remove(root)
-  if not callable(getattr(mod, func, None)):
-    raise InputError(f"--candidate: {module!r} has no function {func!r}.")
-  env = dict(os.environ, HYPOTHESIS_PROFILE=args.profile)
-  cmd = [sys.executable, "-m", "pytest", "parity_tests", "-q", "--candidate", args.candidate]
-  print(" ".join(cmd[2:]), file=sys.stderr, flush=True)
-  return subprocess.call(cmd + list(args.pytest_args), cwd=root, env=env)
+    raise InputError(f'check needs the harness: pip install "jaxid[parity]" ({e}).') from None
+  try:
+    adapters.load(args.candidate)
+  except (ImportError, AttributeError, ValueError) as e:
+    raise InputError(f"--candidate {args.candidate!r}: {e} (is it importable here?)") from None
+  return runner.run_suite(args.candidate, profile=args.profile, extra=args.pytest_args)
 
 
 def _cmd_sample(args) -> int:
