@@ -27,7 +27,7 @@ from mujoco import mjx
 from jaxid import contract
 from jaxid_legacy import MJX_RunID
 from jaxid_legacy.MJX_RunID import run_inverse_dynamics_loop
-from parity_tests.source_checks import call_name
+from jaxid_parity.source_checks import call_name
 
 ROOT = Path(__file__).resolve().parents[1]
 LEGACY_SRC = ROOT / "legacy" / "MJX_RunID.py"

@@ -467,7 +467,7 @@ def test_sample_trial_walks_forward_with_coupled_knees_and_balanced_loads(myoleg
 
 def test_harness_scales_are_per_dof_only_where_constraints_act(myolegs, myo_sample, gait_model):
   """The parity harness widens the scale on the knee's constrained dofs only (docs/parity.md)."""
-  from parity_tests import compare, oracle
+  from jaxid_parity import compare, oracle
 
   m = myolegs.mj_model
   k, ld = myo_sample.kinematics, myo_sample.loads
@@ -522,7 +522,7 @@ def _check_against_c(model, trial, prec):
   docs/parity.md). Projected (G' tau, the OpenSim knee moment): G' sums dofs, so its error is
   bounded by RTOL times |G'| applied to the per-dof scale.
   """
-  from parity_tests import compare, oracle
+  from jaxid_parity import compare, oracle
 
   m = model.mj_model
   keys = ("joint_forces", "joint_torques", "residuals")
