@@ -2,8 +2,8 @@
 
 from jaxid.api import inverse_dynamics, inverse_dynamics_batched
 from jaxid.errors import InputError
-from jaxid.model import FOOT_NAMES, Model, load_model
-from jaxid.myo import prune_for_inverse
+from jaxid.model import FOOT_NAMES, Model
+from jaxid.models import load_model, prune_for_inverse
 from jaxid.pipeline import ALL_OUTPUTS, TORQUES, run_inverse_dynamics_jax
 from jaxid.sample import sample_trial
 from jaxid.types import Kinematics, Loads, Trial

@@ -1,20 +1,16 @@
-"""Loading MJCF models for inverse dynamics: the bundled gait model or any file."""
+"""The jaxid Model: an MjModel prepared for inverse dynamics, with its two foot bodies
+(loading by name or path: jaxid.models)."""
 
 from __future__ import annotations
 
 import dataclasses
-import os
-from importlib import resources
-
 import jax
 import mujoco
-import numpy as np
 from mujoco import mjx
 
 from jaxid.errors import InputError
 
 FOOT_NAMES = ("calcn_l", "calcn_r")
-BUNDLED = ("gait_lowerbody",)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -50,11 +46,6 @@ class Model:
     return bytes(self.mj_model.names).split(b"\0", 1)[0].decode()
 
 
-def bundled_path(name: str) -> str:
-  """Path of a bundled MJCF file."""
-  return str(resources.files("jaxid") / "models" / f"{name}.xml")
-
-
 def body_ids(mj_model: mujoco.MjModel, body_names=FOOT_NAMES) -> tuple[int, ...]:
   """Ids of the named bodies; InputError listing the model's bodies when one is missing."""
   ids = tuple(mujoco.mj_name2id(mj_model, mujoco.mjtObj.mjOBJ_BODY, n) for n in body_names)
@@ -75,29 +66,6 @@ def prepare(mj_model: mujoco.MjModel) -> mujoco.MjModel:
   return mj_model
 
 
-def load_mj_model(name_or_path: str | os.PathLike) -> mujoco.MjModel:
-  """The MuJoCo C model of a bundled name or an MJCF path, prepared for inverse dynamics."""
-  path = os.fspath(name_or_path)
-  if path == "myolegs":  # MyoLeg from myo-sim (the jaxid[myo] extra), pruned: see jaxid/myo.py
-    from jaxid import myo
-
-    return prepare(myo.load_myolegs_mj())
-  if path in BUNDLED:
-    path = bundled_path(path)
-  elif not os.path.exists(path):
-    raise InputError(
-      f"name_or_path: expected one of the bundled models {list(BUNDLED)} or an MJCF file,"
-      f" got {name_or_path!r}, which is neither."
-    )
-  return prepare(mujoco.MjModel.from_xml_path(path))
-
-
-def load_model(name_or_path: str | os.PathLike = "gait_lowerbody", body_names=FOOT_NAMES) -> Model:
-  """Load a bundled model by name, or any MJCF by path, with its foot bodies resolved."""
-  mj_model = load_mj_model(name_or_path)
-  return from_mj_model(mj_model, body_names)
-
-
 def from_mj_model(mj_model: mujoco.MjModel, body_names=FOOT_NAMES) -> Model:
   """Wrap an existing MjModel (contact is disabled on it in place)."""
   ids = body_ids(mj_model, tuple(body_names))
@@ -105,12 +73,3 @@ def from_mj_model(mj_model: mujoco.MjModel, body_names=FOOT_NAMES) -> Model:
     raise InputError(f"body_names: expected two foot bodies (left, right), got {body_names!r}.")
   mj_model = prepare(mj_model)
   return Model(mj_model, ids, tuple(body_names))
-
-
-def root_is_free(mj_model: mujoco.MjModel) -> bool:
-  """Whether joint 0 is a free joint (the floating base whose torques are the residuals)."""
-  return mj_model.njnt > 0 and int(mj_model.jnt_type[0]) == int(mujoco.mjtJoint.mjJNT_FREE)
-
-
-def total_mass(mj_model: mujoco.MjModel) -> float:
-  return float(np.sum(mj_model.body_mass))

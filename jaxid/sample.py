@@ -16,8 +16,11 @@ import mujoco
 import numpy as np
 
 from jaxid import model as model_lib
+from jaxid.contract import has_free_root
 from jaxid.errors import InputError
-from jaxid.myo import couple_kinematics
+from jaxid.kinematics.coupling import couple_kinematics
+from jaxid.kinematics.pelvis import pelvis_quat
+from jaxid.models.registry import load_model
 from jaxid.types import Kinematics, Loads, Trial
 
 STRIDE_S = 1.1  # stride (gait cycle) duration, s
@@ -44,23 +47,6 @@ def _leg_angles(phase, rng_amp):
     "subtalar_angle": a[5] * 4 * np.sin(c),
     "mtp_angle": a[6] * 20 * _bump(phase, 0.58, 20),
   }
-
-
-def pelvis_quat(tilt, list_, rotation):
-  """Quaternion (w, x, y, z) of OpenSim's pelvis rotation sequence, in MuJoCo's z-up frame.
-
-  OpenSim rotates the pelvis body-fixed about its z (tilt), x (list), then y (rotation) axes in
-  a y-up frame; in z-up those axes are -y, x and z.
-  """
-
-  def axis_quat(axis, angle):
-    return np.concatenate([[np.cos(angle / 2)], np.sin(angle / 2) * np.asarray(axis, float)])
-
-  q = np.zeros(4)
-  mujoco.mju_mulQuat(q, axis_quat([0, -1, 0], tilt), axis_quat([1, 0, 0], list_))
-  out = np.zeros(4)
-  mujoco.mju_mulQuat(out, q, axis_quat([0, 0, 1], rotation))
-  return out
 
 
 def _standing_frame(m):
@@ -230,11 +216,11 @@ def sample_trial(
     balance it), to exercise the ext_forces path; otherwise ext_forces are zeros.
   """
   if model is None:
-    model = model_lib.load_model("gait_lowerbody")
+    model = load_model("gait_lowerbody")
   mj_model = getattr(model, "mj_model", model)
   names = getattr(model, "body_names", model_lib.FOOT_NAMES)
   feet = model_lib.body_ids(mj_model, names)
-  if not model_lib.root_is_free(mj_model):
+  if not has_free_root(mj_model):
     raise InputError("model: sample_trial needs a model whose root joint is free.")
   if int(n_frames) < 1:
     raise InputError(f"n_frames: expected a positive frame count, got {n_frames!r}.")

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 import jaxid
 from jaxid.contract import FOOT_FIELDS, LOADS_FIELDS, SIDES
-from jaxid.myo import couple_kinematics
+from jaxid.kinematics import couple_kinematics
 from jaxid.types import Kinematics, Loads, Trial
 
 N_FRAMES = 8  # one trial length for every drawn trial: one shape, one compilation
@@ -169,7 +169,7 @@ def trials(draw, m: mujoco.MjModel | None = None, n_frames: int = N_FRAMES) -> T
   """A valid float64 NumPy Trial of n_frames frames on the C model m (default: bundled).
 
   On a model with joint equality constraints the coupled joints follow the joints they are
-  coupled to (jaxid.myo.couple_kinematics): kinematics that violate a constraint have a
+  coupled to (jaxid.kinematics.couple_kinematics): kinematics that violate a constraint have a
   constraint force set by solref/solimp, not by the motion, which is no trial a user would give.
   """
   m = bundled().mj_model if m is None else m

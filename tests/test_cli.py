@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import jaxid
-from jaxid import cli, filters
+from jaxid import cli
+from jaxid import kinematics as filters
 from jaxid.io import coordinates as coords_lib
 from jaxid.io import storage
 from jaxid.io import trial as trial_io

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import jaxid
-from jaxid import filters
+from jaxid import kinematics as filters
 from jaxid.io import coordinates as coords_lib
 
 DT = 0.01

@@ -8,7 +8,7 @@ import os
 import jax
 import numpy as np
 
-from jaxid import contract, filters
+from jaxid import contract
 from jaxid.errors import InputError
 from jaxid.io.coordinates import CoordinateMap
 from jaxid.io.external_loads import (
@@ -20,6 +20,7 @@ from jaxid.io.external_loads import (
 )
 from jaxid.io.grf import align, grf_loads, grf_table
 from jaxid.io.storage import Table, check_range, read_table, write_table
+from jaxid.kinematics import filters
 from jaxid.types import Loads, Trial
 
 ID_NAME = "Inverse Dynamics Generalized Forces"
