@@ -70,19 +70,17 @@ CFG = CONFIGS[MODE]
 
 
 def resolved(schedule: str, batched: bool, n_frames: int = 200) -> str:
-  """The schedule jaxid runs for "auto" (pipeline.auto_schedule), else the schedule itself."""
-  if schedule != "auto":
-    return schedule
-  from jaxid import pipeline
+  """The schedule jaxid runs for "auto" (jaxid.options.auto_schedule), else the schedule itself."""
+  from jaxid.options import auto_schedule
 
-  return pipeline.auto_schedule(batched, n_frames)
+  return auto_schedule(batched, n_frames) if schedule == "auto" else schedule
 
 
 def available(schedules) -> tuple[str, ...]:
   """The schedules this jaxid offers, in the given order."""
-  from jaxid import pipeline
+  from jaxid.options import SCHEDULES
 
-  return tuple(s for s in schedules if s in pipeline.SCHEDULES)
+  return tuple(s for s in schedules if s in SCHEDULES)
 
 
 def f32(tree):

@@ -3,7 +3,9 @@
 python -m benchmarks.devices [--batch 32] [--frames 200] [--rounds 10]
 
 Each device count runs in a fresh process (XLA_FLAGS=--xla_force_host_platform_device_count=N
-must be set before JAX starts); both use the same batch, and the ratio is printed.
+must be set before JAX starts); both use the same batch, and the ratio is printed. Each process
+asserts that the outputs are spread over all its devices and that the first and last trial (on
+the first and last device) equal MuJoCo C at the harness policy (benchmarks/check.py).
 """
 
 from __future__ import annotations
@@ -13,38 +15,55 @@ import json
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
-CHILD = """
-import json, sys, time
-import jax, numpy as np
-import jaxid
-b, t, rounds = (int(a) for a in sys.argv[1:4])
-model = jaxid.load_model("gait_lowerbody")
-base = jaxid.sample_trial(model, n_frames=t * 2, seed=0)
-trials = [jax.tree.map(lambda x, s=s: x[s % t : s % t + t], base) for s in range(b)]
-batch = jax.tree.map(lambda *x: np.stack(x).astype(np.float32), *trials)
-run = lambda: jaxid.inverse_dynamics_batched(model, batch, outputs=jaxid.TORQUES)
-jax.block_until_ready(run())
-times = []
-for _ in range(rounds):
-  t0 = time.perf_counter()
-  jax.block_until_ready(run())
-  times.append(time.perf_counter() - t0)
-print(json.dumps({"devices": len(jax.devices()), "us_per_frame": min(times) / (b * t) * 1e6}))
-"""
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child(batch: int, frames: int, rounds: int) -> dict:
+  """Time and check inverse_dynamics_batched on this process's devices (B trials of T frames)."""
+  import jax
+  import numpy as np
+
+  import jaxid
+  from benchmarks.check import check
+  from benchmarks.common import stack
+
+  model = jaxid.load_model("gait_lowerbody")
+  base = jaxid.sample_trial(model, n_frames=frames * 2, seed=0)
+  trials = [
+    jax.tree.map(lambda x, s=s: x[s % frames : s % frames + frames], base) for s in range(batch)
+  ]
+  tr = jax.tree.map(lambda x: x.astype(np.float32), stack(trials))
+
+  def run():
+    return jax.block_until_ready(jaxid.inverse_dynamics_batched(model, tr, outputs=jaxid.TORQUES))
+
+  out = run()
+  times = []
+  for _ in range(rounds):
+    t0 = time.perf_counter()
+    run()
+    times.append(time.perf_counter() - t0)
+  n = len(jax.devices())
+  placed = len(out["joint_torques"].sharding.device_set)
+  assert placed == n, f"outputs on {placed} of {n} devices"
+  for i in (0, batch - 1):
+    check(model, trials[i], jax.tree.map(lambda x, i=i: np.asarray(x[i]), out))
+  return {"devices": n, "placed": placed, "us_per_frame": min(times) / (batch * frames) * 1e6}
 
 
 def measure(n_devices: int, batch: int, frames: int, rounds: int) -> dict:
   env = dict(
     os.environ, XLA_FLAGS=f"--xla_force_host_platform_device_count={n_devices}", JAX_PLATFORMS="cpu"
   )
+  cmd = [sys.executable, "-m", "benchmarks.devices", "--child", str(batch), str(frames)]
   out = subprocess.run(
-    [sys.executable, "-c", CHILD, str(batch), str(frames), str(rounds)],
-    env=env,
-    capture_output=True,
-    text=True,
-    check=True,
+    [*cmd, str(rounds)], cwd=ROOT, env=env, capture_output=True, text=True, check=False
   )
+  if out.returncode:
+    raise SystemExit(f"{n_devices} devices failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
   return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -53,12 +72,17 @@ def main(argv=None) -> int:
   ap.add_argument("--batch", type=int, default=32)
   ap.add_argument("--frames", type=int, default=200)
   ap.add_argument("--rounds", type=int, default=10)
+  ap.add_argument("--child", nargs=3, type=int, help=argparse.SUPPRESS)
   args = ap.parse_args(argv)
+  if args.child:
+    print(json.dumps(child(*args.child)))
+    return 0
   one, two = (measure(n, args.batch, args.frames, args.rounds) for n in (1, 2))
   print(f"B={args.batch} T={args.frames}, joint torques, {os.cpu_count()} CPU cores")
   print(f"1 host device : {one['us_per_frame']:.2f} us/frame")
-  print(f"2 host devices: {two['us_per_frame']:.2f} us/frame")
+  print(f"2 host devices: {two['us_per_frame']:.2f} us/frame (outputs on {two['placed']} devices)")
   print(f"2 vs 1 devices: {one['us_per_frame'] / two['us_per_frame']:.2f}x throughput")
+  print("checked: trials 0 and B-1 equal MuJoCo C at the harness policy on both device counts")
   return 0
 
 

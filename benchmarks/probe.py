@@ -70,11 +70,7 @@ def compile_probe(program: str, cache_dir: str) -> dict:
   from jaxid.diagnostics import count_compiles
 
   t_import = time.perf_counter() - T0
-  from jaxid import pipeline
-
   batch, outputs, schedule, model_name = PROGRAMS[program]
-  if schedule not in pipeline.SCHEDULES:
-    schedule = "scan"
   outputs = jaxid.TORQUES if outputs == "torques" else None
   model = jaxid.load_model(model_name)
   model.mjx()  # the device model is built before timing

@@ -134,7 +134,7 @@ def memory_section(rows: dict) -> list[str]:
 
 
 def resolved_note(rs: list[dict]) -> str:
-  """What "auto" ran as in these rows (recorded per row from jaxid.pipeline.auto_schedule)."""
+  """What "auto" ran as in these rows (recorded per row from jaxid.options.auto_schedule)."""
   picks = sorted(
     {(r["B"], r["resolved"]) for r in rs if r["schedule"] == "auto" and "resolved" in r}
   )
