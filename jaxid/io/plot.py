@@ -41,7 +41,7 @@ def _pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
   except ImportError:
-    raise InputError("--plot needs matplotlib: pip install matplotlib (or jaxid[bench]).") from None
+    raise InputError("--plot needs matplotlib: pip install matplotlib (or jaxid[plot]).") from None
   return plt
 
 
