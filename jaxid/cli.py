@@ -12,6 +12,7 @@ Bad input exits with status 2 and one line on stderr saying what is wrong.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -30,6 +31,10 @@ EXAMPLES = """examples:
   python -m jaxid.cli demo --out-dir demo
   python -m jaxid.cli check --candidate jaxid_parity.adapters:jaxid_candidate
 """
+
+
+FORCE_HELP = "replace output files that exist (otherwise an error)"
+RUN_INPUTS = ("--coordinates", "--grf", "--external-loads")
 
 
 class _Progress:
@@ -101,17 +106,20 @@ def _parser() -> argparse.ArgumentParser:
   run.add_argument("--mass", type=float, help="body mass in kg for the plot (default: model's)")
   run.add_argument("--x64", action="store_true", help="compute in float64")
   run.add_argument("--quiet", action="store_true", help="no progress lines")
+  run.add_argument("--force", action="store_true", help=FORCE_HELP)
 
   sample = sub.add_parser("sample", help="write jaxid's sample trial as OpenSim files")
   sample.add_argument("--out-dir", required=True)
   sample.add_argument("--frames", type=int, default=200)
   sample.add_argument("--seed", type=int, default=0)
   sample.add_argument("--dt", type=float, default=0.01)
+  sample.add_argument("--force", action="store_true", help=FORCE_HELP)
 
   demo = sub.add_parser("demo", help="sample trial -> files -> run: writes id.sto and id.png")
   demo.add_argument("--out-dir", default="jaxid_demo")
   demo.add_argument("--frames", type=int, default=200)
   demo.add_argument("--no-plot", action="store_true")
+  demo.add_argument("--force", action="store_true", help=FORCE_HELP)
   check = sub.add_parser(
     "check",
     help="run the parity harness (jaxid_parity.suite, jaxid[parity]) against a candidate",
@@ -147,19 +155,65 @@ def _cmd_check(args) -> int:
 def _cmd_sample(args) -> int:
   from jaxid.io import trial as trial_io
 
+  paths = trial_io.sample_paths(args.out_dir)
+  _check_out_dir(args.out_dir, paths.values(), args.force)
   paths = trial_io.write_sample(args.out_dir, n_frames=args.frames, seed=args.seed, dt=args.dt)
   for k in ("coordinates", "grf", "external_loads"):
     print(f"wrote {paths[k]}")
   return 0
 
 
+def _check_out_dir(out_dir: str, paths, force: bool) -> None:
+  """InputError when out_dir is not a directory or one of paths in it exists (without force)."""
+  from jaxid.io import files
+
+  if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+    raise InputError(f"--out-dir {out_dir}: exists and is not a directory.")
+  if os.path.isdir(out_dir):
+    files.check_outputs([("--out-dir", p) for p in paths], [], force)
+
+
+def _check_run_args(args) -> None:
+  """Every check on run's arguments that needs no file read: --mass, --cutoff, --plot, and the
+  output paths (not an input, not existing unless --force, in an existing folder)."""
+  if args.mass is not None and not (np.isfinite(args.mass) and args.mass > 0):
+    raise InputError(f"--mass: expected a positive body mass in kg, got {args.mass:g}.")
+  if not (np.isfinite(args.cutoff) and (args.cutoff > 0 or args.cutoff == -1)):
+    raise InputError(
+      f"--cutoff: expected a frequency in Hz > 0, or -1 for none; got {args.cutoff:g}."
+    )
+  from jaxid.io import files
+
+  inputs = [(k, getattr(args, k[2:].replace("-", "_"))) for k in RUN_INPUTS]
+  if os.path.isfile(args.model):
+    inputs.append(("--model", args.model))
+  files.check_outputs([("--out", args.out), ("--plot", args.plot)], inputs, args.force)
+  if args.plot:
+    from jaxid.io import plot
+
+    plot.check_plot(args.plot, 1.0 if args.mass is None else args.mass)
+
+
+def _check_cutoff(cutoff: float | None, time) -> None:
+  """InputError when a cutoff (Hz) is below one cycle over the trial's duration."""
+  duration = float(time[-1] - time[0])
+  if cutoff and cutoff * duration < 1.0:
+    raise InputError(
+      f"--cutoff: {cutoff:g} Hz is below one cycle over the trial ({duration:g} s, so at least"
+      f" {1 / duration:.3g} Hz); the filter would flatten the motion (-1 for no filter)."
+    )
+
+
 def run(args) -> dict:
-  """The run command; returns {"table": results Table, "outputs": jaxid outputs, ...}."""
+  """The run command; returns {"table": results Table, "outputs": jaxid outputs, ...}. Writes
+  nothing until every check has passed, then each output atomically."""
   import jax
 
+  _check_run_args(args)
   if args.x64:
     jax.config.update("jax_enable_x64", True)
   import jaxid
+  from jaxid.io import files, storage
   from jaxid.io import trial as trial_io
 
   progress = _Progress(4 if args.plot else 3, args.quiet)
@@ -174,6 +228,13 @@ def run(args) -> dict:
     args.resample_grf,
     in_deg,
     args.ignore_unknown,
+    dtype=np.float64 if args.x64 else np.float32,
+  )
+  _check_cutoff(info.cutoff, info.time)
+  files.check_outputs(
+    [("--out", args.out), ("--plot", args.plot)],
+    [("the GRF file", info.grf_path)],
+    force=True,  # existence was checked above
   )
   if info.ignored:
     print(f"jaxid: ignoring columns the model lacks: {info.ignored}", file=sys.stderr)
@@ -191,22 +252,26 @@ def run(args) -> dict:
   out = jaxid.inverse_dynamics(model, trial, outputs=outputs)
   out = {k: np.asarray(v) for k, v in jax.block_until_ready(out).items()}
   progress("inverse dynamics (compiles once per model and trial length)")
-  table = trial_io.write_results(
-    args.out, info.cmap, info.time, trial.kinematics.qpos, out["joint_torques"]
-  )
-  progress(f"wrote {args.out} ({len(table.labels)} generalized forces)")
+  table = trial_io.results_table(info.cmap, info.time, trial.kinematics.qpos, out["joint_torques"])
   mass = args.mass or float(np.sum(model.mj_model.body_mass))
-  if args.plot:
-    from jaxid.io import plot
+  with contextlib.ExitStack() as stack:  # both outputs renamed into place only if both succeed
+    sto = stack.enter_context(files.atomic_path(args.out))
+    storage.write_table(sto, table)
+    if args.plot:
+      from jaxid.io import plot
 
-    plot.plot_results(
-      args.plot,
-      table,
-      mass,
-      plot.stance_mask(trial.loads.grf_l),
-      plot.stance_mask(trial.loads.grf_r),
-      f"{os.path.basename(args.coordinates)}: {model.name}, {mass:.1f} kg, {filt}",
-    )
+      png = stack.enter_context(files.atomic_path(args.plot))
+      plot.plot_results(
+        png,
+        table,
+        mass,
+        plot.stance_mask(trial.loads.grf_l),
+        plot.stance_mask(trial.loads.grf_r),
+        f"{os.path.basename(args.coordinates)}: {model.name}, {mass:.1f} kg, {filt}",
+        fmt=plot.check_plot(args.plot, mass),
+      )
+  progress(f"wrote {args.out} ({len(table.labels)} generalized forces)")
+  if args.plot:
     progress(f"wrote {args.plot}")
   summary = _summary(table, mass, out)
   if not args.quiet:
@@ -233,6 +298,9 @@ def _summary(table, mass, out) -> str:
 def _cmd_demo(args) -> int:
   from jaxid.io import trial as trial_io
 
+  outputs = ("id.sto",) if args.no_plot else ("id.sto", "id.png")
+  names = [*trial_io.sample_paths(args.out_dir).values()]
+  _check_out_dir(args.out_dir, names + [os.path.join(args.out_dir, n) for n in outputs], args.force)
   paths = trial_io.write_sample(args.out_dir, n_frames=args.frames)
   for k in ("coordinates", "grf", "external_loads"):
     print(f"wrote {paths[k]}")
@@ -251,6 +319,8 @@ def _cmd_demo(args) -> int:
   ]
   if not args.no_plot:
     argv += ["--plot", os.path.join(args.out_dir, "id.png")]
+  if args.force:
+    argv += ["--force"]
   print("python -m jaxid.cli " + " ".join(argv))
   print("(no low-pass filter: the sample trial is noise-free; for IK output keep --cutoff 6)")
   return main(argv)

@@ -106,7 +106,7 @@ def test_generalized_forces_do_the_same_virtual_work(gait_model, cmap):
 
 def test_coordinate_name_errors(cmap):
   t = storage.Table(
-    list(cmap.names[1:]) + ["lumbar_extension"],
+    [*list(cmap.names[1:]), "lumbar_extension"],
     [0.0, 0.01],
     np.zeros((2, len(cmap.names))),
     in_degrees=True,
@@ -172,7 +172,8 @@ def test_name_map_scale_and_coupled_joints():
   np.testing.assert_allclose(tau[:, -2:], [[-7.0, 8.0]] * 3)
   # projected (default): G' qfrc, the slide's force times dq_slide/dq_hip added to the hip
   labels, tau = cm.generalized_forces(q, qfrc)
-  assert labels[-1] == "hip_flexion_r_moment" and "hip_slide_force" not in labels
+  assert labels[-1] == "hip_flexion_r_moment"
+  assert "hip_slide_force" not in labels
   np.testing.assert_allclose(tau[:, -1], -(7.0 + 8.0 * (0.02 + 0.06 * x)))
   coords_lib.register_name_map("coupled", {"hip": "flex"})
   try:
@@ -270,7 +271,8 @@ def test_myoleg_coordinates(tmp_path):
     # the converter's pelvis quaternion (0.5004, 0.5, -0.5, -0.4996) is 1e-3 rad off axis
     np.testing.assert_allclose(d.xmat[pelvis].reshape(3, 3), want, atol=2e-3)
     eq_rows = d.efc_type == mujoco.mjtConstraint.mjCNSTR_EQUALITY
-    assert eq_rows.sum() == 14 and np.abs(d.efc_pos[eq_rows]).max() < 1e-12
+    assert eq_rows.sum() == 14
+    assert np.abs(d.efc_pos[eq_rows]).max() < 1e-12
   _virtual_work_check(cm, m, rng, n=3)
   table = trial_io.coordinates_table(cm, np.arange(4) * DT, q)
   assert table.labels == list(cm.names)

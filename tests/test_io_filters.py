@@ -76,20 +76,23 @@ def test_finite_differences_match_the_analytic_motion(gait_model):
   layout = filters.JointLayout.from_model(gait_model)
   errs = {}
   for dt in (0.01, 0.005):
-    n = int(round(0.6 / dt)) + 1
+    n = round(0.6 / dt) + 1
     k = jaxid.sample_trial(gait_model, n_frames=n, seed=0, dt=dt).kinematics
     ev = np.abs(filters.velocities(layout, k.qpos, dt) - k.qvel)
     ea = np.abs(filters.accelerations(layout, k.qpos, dt) - k.qacc)
     sv, sa = np.abs(k.qvel).max(0), np.abs(k.qacc).max(0)
     errs[dt] = (ev[1:-1].max(0), ea[1:-1].max(0))
     if dt == 0.01:
-      assert np.all(ev[1:-1].max(0) <= 0.04 * sv) and np.all(ea[1:-1].max(0) <= 0.03 * sa)
-      assert np.all(ev.max(0) <= 0.06 * sv) and np.all(ea.max(0) <= 0.15 * sa)
+      assert np.all(ev[1:-1].max(0) <= 0.04 * sv)
+      assert np.all(ea[1:-1].max(0) <= 0.03 * sa)
+      assert np.all(ev.max(0) <= 0.06 * sv)
+      assert np.all(ea.max(0) <= 0.15 * sa)
       assert ev[1:-1, 3:6].max() < 2e-3  # rad/s, local angular velocity of the pelvis
   for i in (0, 1):  # the analytic values' own error (h = 1e-4 / 1e-3 s) floors tiny errors
     big = errs[0.01][i] > 1e-4
     ratio = errs[0.01][i][big] / errs[0.005][i][big]
-    assert big[3:6].all() and np.all((ratio > 3.2) & (ratio < 5.5)), ratio
+    assert big[3:6].all(), big
+    assert np.all((ratio > 3.2) & (ratio < 5.5)), ratio
 
 
 def test_kinematics_jax_equals_numpy_and_has_gradients(gait_model, sample, cmap):
@@ -107,7 +110,8 @@ def test_kinematics_jax_equals_numpy_and_has_gradients(gait_model, sample, cmap)
     g = jax.grad(
       lambda x: jnp.sum(filters.kinematics_from_qpos_jax(gait_model, x, DT, 6.0).qacc ** 2)
     )(jnp.asarray(q))
-    assert np.all(np.isfinite(np.asarray(g))) and np.abs(np.asarray(g)).max() > 0
+    assert np.all(np.isfinite(np.asarray(g)))
+    assert np.abs(np.asarray(g)).max() > 0
     # a frame with no rotation between neighbours: log at the identity keeps gradients finite
     still = jnp.asarray(np.repeat(q[:1], 8, axis=0))
     g = jax.grad(

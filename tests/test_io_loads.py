@@ -35,7 +35,8 @@ def test_grf_y_up_to_z_up():
   np.testing.assert_array_equal(loads["grf_r"], [[10.0, 20.0, 700.0]])
   np.testing.assert_array_equal(loads["cop_r"], [[0.3, -0.1, 0.0]])
   np.testing.assert_array_equal(loads["moment_r"], [[0.0, 0.0, 2.0]])
-  assert not np.any(loads["grf_l"]) and not np.any(loads["cop_l"])  # swing: zeros
+  assert not np.any(loads["grf_l"])
+  assert not np.any(loads["cop_l"])
   np.testing.assert_array_equal(coords_lib.mj_to_os(coords_lib.os_to_mj(data[:, :3])), data[:, :3])
   assert np.linalg.det(coords_lib.OS_TO_MJ) == pytest.approx(1.0)  # a rotation, not a mirror
 
@@ -46,7 +47,8 @@ def test_grf_file_and_external_loads_round_trip(tmp_path, gait_model, sample):
   storage.write_table(tmp_path / "grf.mot", grf.grf_table(time, sample.loads, ext))
   external_loads.write_external_loads(tmp_path / "loads.xml", ext, "grf.mot")
   back = external_loads.read_external_loads(tmp_path / "loads.xml")
-  assert back.forces == ext.forces and back.datafile == str(tmp_path / "grf.mot")
+  assert back.forces == ext.forces
+  assert back.datafile == str(tmp_path / "grf.mot")
   assert back.forces[1].force_identifier == "1_ground_force_v"
   loads = grf.grf_loads(storage.read_table(tmp_path / "grf.mot"), back, gait_model)
   for k in ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r"):
@@ -63,7 +65,8 @@ def test_external_loads_opensim3_layout_and_disabled_forces(tmp_path):
   <force_identifier>f</force_identifier></ExternalForce>
 </objects><datafile>Unassigned</datafile></ExternalLoads></OpenSimDocument>""")
   el = external_loads.read_external_loads(tmp_path / "l.xml")
-  assert [f.name for f in el.forces] == ["r"] and el.datafile == ""
+  assert [f.name for f in el.forces] == ["r"]
+  assert el.datafile == ""
   assert el.forces[0].labels()["point"] == ["ground_force_px", "ground_force_py", "ground_force_pz"]
 
 

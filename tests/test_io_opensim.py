@@ -42,7 +42,8 @@ def test_opensim_reads_what_jaxid_writes_and_back(sample_files, tmp_path, monkey
     # OpenSim writes; jaxid reads (TimeSeriesTable's adapter and the legacy Storage printer)
     osim.STOFileAdapter.write(table, str(tmp_path / f"os_{name}.sto"))
     back = storage.read_table(tmp_path / f"os_{name}.sto")
-    assert back.labels == ours.labels and back.in_degrees == ours.in_degrees
+    assert back.labels == ours.labels
+    assert back.in_degrees == ours.in_degrees
     np.testing.assert_allclose(back.data, ours.data, rtol=1e-14, atol=1e-14)
     st.printResult(st, f"st_{name[:-4]}", str(tmp_path), -1, ".mot")
     back = storage.read_table(tmp_path / f"st_{name}")

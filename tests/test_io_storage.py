@@ -21,17 +21,24 @@ def test_table_round_trip_is_exact(tmp_path):
     path = tmp_path / f"t.{ext}"
     storage.write_table(path, table)
     back = storage.read_table(path)
-    assert back.labels == table.labels and back.name == "Coordinates"
-    assert back.in_degrees is True and back.metadata["DataType"] == "double"
-    assert back.metadata["nRows"] == "7" and back.metadata["nColumns"] == "4"
+    assert back.labels == table.labels
+    assert back.name == "Coordinates"
+    assert back.in_degrees is True
+    assert back.metadata["DataType"] == "double"
+    assert back.metadata["nRows"] == "7"
+    assert back.metadata["nColumns"] == "4"
     np.testing.assert_array_equal(back.time, table.time)
     np.testing.assert_array_equal(back.data, table.data)  # float64 exact
   text = (tmp_path / "t.mot").read_text().splitlines()
-  assert (
-    text[:6]
-    == ["Coordinates", "version=1", "nRows=7", "nColumns=4", "inDegrees=yes", "DataType=double"]
-    and text[6] == "endheader"
-  )
+  assert text[:6] == [
+    "Coordinates",
+    "version=1",
+    "nRows=7",
+    "nColumns=4",
+    "inDegrees=yes",
+    "DataType=double",
+  ]
+  assert text[6] == "endheader"
   assert text[7].split("\t") == ["time", "a", "knee_angle_r", "c"]
 
 
@@ -44,12 +51,13 @@ def test_reads_storage_style_and_simm_headers(tmp_path):
     "      0.01000000\t     -1.5e-1\t 3\n"
   )
   t = storage.read_table(p)
-  assert t.labels == ["knee_angle_r", "hip_flexion_r"] and t.in_degrees is None
+  assert t.labels == ["knee_angle_r", "hip_flexion_r"]
+  assert t.in_degrees is None
   np.testing.assert_array_equal(t.data, [[1.5, 2.0], [-0.15, 3.0]])
 
 
 @pytest.mark.parametrize(
-  "text, match",
+  ("text", "match"),
   [
     ("a\nnRows=1\ntime\tx\n0\t1\n", "no 'endheader'"),
     ("a\nendheader\ntime\tx\n0\t1\t2\n", "line 4 has 3 values for 2 columns"),
@@ -67,7 +75,8 @@ def test_bad_files_give_one_clear_error(tmp_path, text, match):
   p.write_text(text)
   with pytest.raises(jaxid.InputError, match=match) as e:
     storage.read_table(p)
-  assert str(p) in str(e.value) and "\n" not in str(e.value)
+  assert str(p) in str(e.value)
+  assert "\n" not in str(e.value)
 
 
 def test_missing_columns_are_named():

@@ -166,6 +166,7 @@ def read_trial(
     shapes = contract.input_shapes(m)
     loads = {k: np.zeros((table.n_frames, *shapes[f"loads.{k}"])) for k in contract.LOADS_FIELDS}
   else:
+    info.grf_path = gt.path
     aligned = align(table.time, gt, resample_grf)
     info.resampled = aligned is not gt
     feet = tuple(getattr(model, "body_names", ("calcn_l", "calcn_r")))
