@@ -79,29 +79,34 @@ def test_coordinates_to_qpos_round_trip_through_forward_kinematics(gait_model, c
       assert values[t, names.index(m.joint(j).name)] == qpos[t, m.jnt_qposadr[j]]
 
 
-def test_generalized_forces_do_the_same_virtual_work(gait_model, cmap):
-  """sum_i tau_i dc_i over OpenSim coordinates equals MuJoCo's qfrc . dq for a small motion dc:
-  the pelvis moments are the moment projected on the tilt, list and rotation axes."""
-  m = gait_model.mj_model
-  rng = _rng(4)
-  for _ in range(5):
-    c0 = rng.uniform(-0.6, 0.6, size=len(cmap.names))
-    dc = rng.normal(size=len(cmap.names)) * 1e-6
-    q0, q1 = cmap.to_qpos(np.stack([c0, c0 + dc]))
+def _virtual_work_check(cm, m, rng, n=5, rtol=1e-5, atol=1e-9):
+  """sum_i tau_i dc_i over the independent coordinates == qfrc . dq (dq from mj_differentiatePos,
+  coupled joints following their equalities); returns the generalized forces' labels."""
+  for _ in range(n):
+    c0 = rng.uniform(-0.6, 0.6, size=len(cm.names))
+    dc = rng.normal(size=len(cm.names)) * 1e-6
+    q0, q1 = cm.to_qpos(np.stack([c0, c0 + dc]))
     dq = np.zeros(m.nv)
     mujoco.mj_differentiatePos(m, dq, 1.0, q0, q1)
     qfrc = rng.normal(size=m.nv) * 50
-    labels, tau = cmap.generalized_forces((q0 + q1)[None] / 2, qfrc[None])
-    assert labels[:6] == [
-      "pelvis_tilt_moment",
-      "pelvis_list_moment",
-      "pelvis_rotation_moment",
-      "pelvis_tx_force",
-      "pelvis_ty_force",
-      "pelvis_tz_force",
-    ]
-    assert labels[6:] == [f"{n}_moment" for n in cmap.names[6:]]
-    np.testing.assert_allclose(tau[0] @ dc, qfrc @ dq, rtol=1e-6, atol=1e-12)
+    labels, tau = cm.generalized_forces((q0 + q1)[None] / 2, qfrc[None])
+    np.testing.assert_allclose(tau[0] @ dc, qfrc @ dq, rtol=rtol, atol=atol)
+  return labels
+
+
+def test_generalized_forces_do_the_same_virtual_work(gait_model, cmap):
+  """sum_i tau_i dc_i over OpenSim coordinates equals MuJoCo's qfrc . dq for a small motion dc:
+  the pelvis moments are the moment projected on the tilt, list and rotation axes."""
+  labels = _virtual_work_check(cmap, gait_model.mj_model, _rng(4), rtol=1e-6, atol=1e-12)
+  assert labels[:6] == [
+    "pelvis_tilt_moment",
+    "pelvis_list_moment",
+    "pelvis_rotation_moment",
+    "pelvis_tx_force",
+    "pelvis_ty_force",
+    "pelvis_tz_force",
+  ]
+  assert labels[6:] == [f"{n}_moment" for n in cmap.names[6:]]
 
 
 def test_coordinate_name_errors(cmap):
@@ -185,20 +190,6 @@ def test_name_map_scale_and_coupled_joints():
   with jax.enable_x64(True):  # the coordinate map in JAX: differentiable
     g = jax.grad(lambda v: jnp.sum(cm.to_qpos(v, jnp)[:, 8]))(jnp.asarray(values))
     np.testing.assert_allclose(np.asarray(g)[:, 6], -(0.02 + 0.06 * x))
-
-
-def _virtual_work_check(cm, m, rng, n=5):
-  """sum_i tau_i dc_i over the independent coordinates == qfrc . dq (dq from mj_differentiatePos,
-  coupled joints following their equalities)."""
-  for _ in range(n):
-    c0 = rng.uniform(-0.6, 0.6, size=len(cm.names))
-    dc = rng.normal(size=len(cm.names)) * 1e-6
-    q0, q1 = cm.to_qpos(np.stack([c0, c0 + dc]))
-    dq = np.zeros(m.nv)
-    mujoco.mj_differentiatePos(m, dq, 1.0, q0, q1)
-    qfrc = rng.normal(size=m.nv) * 50
-    _, tau = cm.generalized_forces((q0 + q1)[None] / 2, qfrc[None])
-    np.testing.assert_allclose(tau[0] @ dc, qfrc @ dq, rtol=1e-5, atol=1e-9)
 
 
 def test_other_ground_rotation_and_projection():

@@ -12,15 +12,6 @@ from jaxid.io import coordinates as coords_lib
 DT = 0.01
 
 
-def _rng(seed=0):
-  return np.random.default_rng(seed)
-
-
-@pytest.fixture(scope="module")
-def cmap(gait_model):
-  return coords_lib.CoordinateMap.from_model(gait_model)
-
-
 def test_butterworth_design_and_filtfilt_equal_scipy():
   signal = pytest.importorskip("scipy.signal", reason="scipy (installed with jax) is the oracle")
   for order, cutoff, dt in ((4, 6.0, 0.01), (2, 15.0, 0.001), (4, 49.0, 0.01)):
@@ -28,7 +19,7 @@ def test_butterworth_design_and_filtfilt_equal_scipy():
     b2, a2 = signal.butter(order, cutoff, fs=1 / dt)
     np.testing.assert_allclose(b, b2, rtol=1e-10, atol=1e-15)
     np.testing.assert_allclose(a, a2, rtol=1e-10, atol=1e-12)
-  x = _rng(5).normal(size=(120, 2, 3))
+  x = np.random.default_rng(5).normal(size=(120, 2, 3))
   ref = signal.filtfilt(*signal.butter(4, 6.0, fs=100), x, axis=0)
   np.testing.assert_allclose(filters.filtfilt(x, DT, 6.0), ref, atol=1e-12)
   with jax.enable_x64(True):
@@ -55,7 +46,7 @@ def test_filter_zero_lag_gain_and_disable():
     assert np.hypot(a, b) == pytest.approx(gain, rel=2e-3, abs=1e-5), f
     assert abs(np.arctan2(b, a)) < 1e-3, f  # zero lag
   assert 20 * np.log10(0.5) == pytest.approx(-6.02, abs=0.01)
-  x = _rng(6).normal(size=(50, 3))
+  x = np.random.default_rng(6).normal(size=(50, 3))
   np.testing.assert_array_equal(filters.filtfilt(x, DT, -1), x)
   np.testing.assert_array_equal(filters.filtfilt(x, DT, None), x)
   np.testing.assert_allclose(filters.filtfilt(np.full((50, 3), 2.5), DT, 6.0), 2.5, rtol=1e-12)
@@ -95,7 +86,8 @@ def test_finite_differences_match_the_analytic_motion(gait_model):
     assert np.all((ratio > 3.2) & (ratio < 5.5)), ratio
 
 
-def test_kinematics_jax_equals_numpy_and_has_gradients(gait_model, sample, cmap):
+def test_kinematics_jax_equals_numpy_and_has_gradients(gait_model, sample):
+  cmap = coords_lib.CoordinateMap.from_model(gait_model)
   q = sample.kinematics.qpos[:60]
   ref = filters.kinematics_from_qpos(gait_model, q, DT, 6.0)
   values = cmap.from_qpos(q)
