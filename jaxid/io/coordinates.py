@@ -1,25 +1,19 @@
 """OpenSim coordinate names <-> MuJoCo qpos, and generalized forces back to OpenSim's names.
 
-A CoordinateMap says which OpenSim coordinate drives each MuJoCo joint:
+A CoordinateMap says which OpenSim coordinate drives each MuJoCo joint: a hinge or slide joint
+has one, by default the joint's own name (the bundled model is named like gait2392 /
+Rajagopal), optionally scaled (qpos = scale * value); the free root joint has six, by default
+pelvis_tx, _ty, _tz, _tilt, _list, _rotation, converted through the ground rotation
+v_MuJoCo = G v_OpenSim (jaxid.kinematics.pelvis; OS_TO_MJ, or MYOLEG_GROUND for MyoLeg) with
+the joint's qpos0 orientation as the pose at zero coordinates; joints coupled by an active
+joint equality (MyoLeg's knee) may be left out of the file and follow it
+(jaxid.kinematics.coupling).
 
-- hinge and slide joints: one coordinate each, by default the joint's own name (the bundled
-  model is named like gait2392 / Rajagopal), optionally with a scale (qpos = scale * value);
-- the free root joint: six coordinates, by default pelvis_tx, pelvis_ty, pelvis_tz (the pelvis
-  origin in OpenSim's ground, y up) and pelvis_tilt, pelvis_list, pelvis_rotation (OpenSim's
-  body-fixed Z-X-Y sequence), in the MuJoCo world through the ground rotation G,
-  v_MuJoCo = G v_OpenSim (jaxid.kinematics.pelvis; default OS_TO_MJ, MyoLeg's MYOLEG_GROUND).
-  The quaternion is pelvis_quat(tilt, list, rotation, G) times q_offset, the joint's qpos0
-  orientation (its pose at zero OpenSim coordinates); the pelvis origin is the free body's;
-- joints coupled by an active MuJoCo joint equality (how MyoLeg expresses OpenSim's
-  CoordinateCouplerConstraints) may be left out of the file: they follow the polynomial of the
-  joint they follow (jaxid.kinematics.coupling, chains resolved).
-
-Models provide their own names with a name map {mujoco joint: coordinate name | (name, scale) |
-None}; for the free joint, a 6-tuple (tx, ty, tz, tilt, list, rotation). Joints missing from a
-partial map keep their own names; None leaves a joint out (held at qpos0, no output column).
-Each option comes from the argument, else the model's attribute (``coordinate_names``,
-``opensim_ground``, ``opensim_root_offset``), else the registry by MJCF model name
-(``register_name_map``), else the default.
+Name maps: {mujoco joint: coordinate name | (name, scale) | None}, a 6-tuple (tx, ty, tz, tilt,
+list, rotation) for the free joint; unmapped joints keep their names, None leaves a joint out
+(held at qpos0, no column). Each option comes from the argument, else the model's attribute
+(``coordinate_names``, ``opensim_ground``, ``opensim_root_offset``), else the registry by MJCF
+model name (``register_name_map``), else the default.
 """
 
 from __future__ import annotations
@@ -31,19 +25,10 @@ import mujoco
 import numpy as np
 
 from jaxid.errors import InputError
-from jaxid.kinematics import coupling, from_qpos
+from jaxid.kinematics import coupling, from_qpos, pelvis
 from jaxid.kinematics.differences import JointLayout
 from jaxid.kinematics.filters import DEFAULT_CUTOFF, DEFAULT_ORDER, filtfilt
-from jaxid.kinematics.pelvis import (
-  OS_TO_MJ,
-  check_ground,
-  euler_axes,
-  mj_to_os,
-  os_to_mj,
-  pelvis_angles,
-  pelvis_quat,
-)
-from jaxid.kinematics.quaternions import quat_mul, rotate
+from jaxid.kinematics.pelvis import OS_TO_MJ, check_ground, mj_to_os, os_to_mj
 from jaxid.models.myolegs import MYOLEG_GROUND, MYOLEG_MODEL_NAME
 
 PELVIS = ("pelvis_tx", "pelvis_ty", "pelvis_tz", "pelvis_tilt", "pelvis_list", "pelvis_rotation")
@@ -242,10 +227,7 @@ class CoordinateMap:
       else:
         cols[c.qpos] = values[:, i] * c.scale
     if free:
-      pos = xp.stack([free[0], free[1], free[2]], axis=1)
-      pos = pos @ xp.asarray(self.ground.T, dtype=values.dtype)
-      quat = pelvis_quat(free[3], free[4], free[5], self.ground, xp)
-      quat = quat_mul(quat, xp.asarray(self._free_offset, dtype=values.dtype), xp)
+      pos, quat = pelvis.to_free(free, self.ground, self._free_offset, xp)
       for k in range(3):
         cols[base + k] = pos[:, k]
       for k in range(4):
@@ -268,14 +250,14 @@ class CoordinateMap:
     """Coordinate values (T, n) in self.names order (rad, m) from qpos (T, nq), NumPy."""
     qpos = np.atleast_2d(np.asarray(qpos, np.float64))
     out = np.zeros((qpos.shape[0], len(self.coordinates)))
+    free = None
     for i, c in enumerate(self.coordinates):
       if c.free < 0:
         out[:, i] = qpos[:, c.qpos] / c.scale
-      elif c.free < 3:
-        out[:, i] = (qpos[:, c.qpos : c.qpos + 3] @ self.ground)[:, c.free]
       else:
-        quat = qpos[:, c.qpos + 3 : c.qpos + 7]
-        out[:, i] = pelvis_angles(quat, self._free_offset, self.ground)[:, c.free - 3]
+        if free is None:
+          free = pelvis.from_free(qpos[:, c.qpos : c.qpos + 7], self.ground, self._free_offset)
+        out[:, i] = free[:, c.free]
     return out
 
   def coupled_from_qpos(self, qpos) -> np.ndarray:
@@ -290,17 +272,11 @@ class CoordinateMap:
   def generalized_forces(self, qpos, qfrc, project: bool = True) -> tuple[list[str], np.ndarray]:
     """(labels, values (T, n)): MuJoCo generalized forces (T, nv) as OpenSim's ID output.
 
-    Hinge/slide: scale * qfrc[dof] as <name>_moment (N m) / <name>_force (N). Free joint:
-    pelvis_t{x,y,z}_force is the world force (MuJoCo's translational dofs) in OpenSim's ground
-    axes; pelvis_{tilt,list,rotation}_moment is the moment about the pelvis origin (MuJoCo's
-    local rotational dofs, rotated to the world) projected on each Euler axis, tau_i = M . a_i,
-    so that sum_i tau_i dq_i equals MuJoCo's virtual power qfrc . qvel.
-
-    project: each coupled joint adds p'(x) times its entry to the joint it follows and gets no
-    column: the generalized force on the independent coordinates, G' qfrc with G = dq/dq_indep
-    (for MyoLeg, OpenSim's knee_angle moment; G' J' = 0 removes the joint equality's constraint
-    force, whatever its solref). project=False: every joint's own entry, coupled ones as extra
-    columns.
+    Hinge/slide: scale * qfrc[dof] as <name>_moment (N m) / <name>_force (N); the free joint:
+    pelvis_t{x,y,z}_force and pelvis_{tilt,list,rotation}_moment (jaxid.kinematics.pelvis
+    .free_forces). project: coupled joints' entries go to the joints they follow, G' qfrc
+    (for MyoLeg OpenSim's knee_angle moment, free of the equality's constraint force), and get
+    no column; project=False: every joint's own entry, coupled ones as extra columns.
     """
     qpos = np.atleast_2d(np.asarray(qpos, np.float64))
     qfrc = np.array(np.atleast_2d(np.asarray(qfrc, np.float64)), copy=True)
@@ -308,18 +284,15 @@ class CoordinateMap:
       qfrc = self.project_coupled(qpos, qfrc)
     coords = self.coordinates if project else self.all_coordinates
     out = np.zeros((qpos.shape[0], len(coords)))
-    axes = moment = None
+    free = None
     for i, c in enumerate(coords):
       if c.free < 0:
         out[:, i] = qfrc[:, c.dof] * c.scale
-      elif c.free < 3:
-        out[:, i] = (qfrc[:, c.dof : c.dof + 3] @ self.ground)[:, c.free]
       else:
-        if axes is None:
-          quat = qpos[:, c.qpos + 3 : c.qpos + 7]
-          axes = euler_axes(pelvis_angles(quat, self._free_offset, self.ground), self.ground)
-          moment = rotate(quat, qfrc[:, c.dof + 3 : c.dof + 6])
-        out[:, i] = np.sum(moment * axes[c.free - 3], axis=1)
+        if free is None:
+          part, frc = qpos[:, c.qpos : c.qpos + 7], qfrc[:, c.dof : c.dof + 6]
+          free = pelvis.free_forces(part, frc, self.ground, self._free_offset)
+        out[:, i] = free[:, c.free]
     return [c.force_label for c in coords], out
 
   def project_coupled(self, qpos, qfrc) -> np.ndarray:

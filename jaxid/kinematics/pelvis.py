@@ -82,3 +82,34 @@ def euler_axes(angles, ground=OS_TO_MJ) -> np.ndarray:
   a2 = rotate(q_tilt, np.broadcast_to(axes[1], (n, 3)))
   a3 = rotate(q_tl, np.broadcast_to(axes[2], (n, 3)))
   return np.stack([np.broadcast_to(axes[0], (n, 3)), a2, a3])
+
+
+def to_free(coords, ground, offset, xp=np):
+  """(position (T, 3), quaternion (T, 4)) of a free joint from OpenSim's pelvis coordinates
+  {0..5: (T,)} in PELVIS order (tx, ty, tz, tilt, list, rotation); offset: its qpos0 quaternion."""
+  dtype = coords[0].dtype
+  pos = xp.stack([coords[0], coords[1], coords[2]], axis=1) @ xp.asarray(ground.T, dtype=dtype)
+  quat = pelvis_quat(coords[3], coords[4], coords[5], ground, xp)
+  return pos, quat_mul(quat, xp.asarray(offset, dtype=dtype), xp)
+
+
+def from_free(qpos7, ground, offset) -> np.ndarray:
+  """OpenSim's pelvis coordinates (T, 6) in PELVIS order from a free joint's qpos (T, 7), NumPy."""
+  return np.concatenate(
+    [qpos7[:, :3] @ ground, pelvis_angles(qpos7[:, 3:7], offset, ground)], axis=1
+  )
+
+
+def free_forces(qpos7, qfrc6, ground, offset) -> np.ndarray:
+  """OpenSim's pelvis generalized forces (T, 6) in PELVIS order from a free joint's qfrc (T, 6).
+
+  Forces: the world force in ground's axes. Moments: the moment about the pelvis origin (the
+  local rotational dofs rotated to the world) on each Euler axis, tau_i = M . a_i, so that
+  sum_i tau_i dq_i is MuJoCo's virtual power qfrc . qvel.
+  """
+  quat = qpos7[:, 3:7]
+  axes = euler_axes(pelvis_angles(quat, offset, ground), ground)
+  moment = rotate(quat, qfrc6[:, 3:6])
+  return np.concatenate(
+    [qfrc6[:, :3] @ ground, np.stack([np.sum(moment * a, axis=1) for a in axes], axis=1)], axis=1
+  )
