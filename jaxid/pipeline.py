@@ -2,13 +2,15 @@
 
 Each stage is ``def f(m, d, ...) -> d`` and mirrors a step of legacy/MJX_RunID.py:
 
-  d = set_kinematics(m, d, kin)        # qpos, qvel, qacc of frame t
-  d = mjx.inverse(m, d)                # kinematics, com, crb, rne: qfrc_inverse (ignores xfrc)
-  d = apply_loads(m, d, loads, feet)   # xfrc_applied: foot wrenches at xipos + ext_forces
-  tau = d.qfrc_inverse - xfrc_accumulate(m, d)   # tau = qfrc_inverse - J' xfrc
+  d = set_kinematics(m, d, kin)                 # qpos, qvel, qacc of frame t
+  d = mjx.inverse(m, d)                         # kinematics, com, crb, rne: qfrc_inverse (ignores xfrc)
+  feet = foot_loads(d, loads, body_ids)         # foot wrenches at xipos, reported moments at xpos
+  d = apply_loads(m, d, feet, loads, body_ids)  # xfrc_applied = ext_forces + foot wrenches
+  tau = d.qfrc_inverse - xfrc_accumulate(m, d)  # tau = qfrc_inverse - J' xfrc
 
 Unlike the legacy loop, the foot wrench is built after mjx.inverse, from the kinematics of the
-same frame, so no pipeline stage runs twice per frame.
+same frame, so no pipeline stage runs twice per frame. The schedules (scan, vmap, chunked) run
+the same frame; Options (jaxid/options.py) says which, and with which outputs.
 """
 
 from __future__ import annotations
@@ -17,41 +19,13 @@ import functools
 
 import jax
 import jax.numpy as jnp
-import mujoco
 from jax.experimental import checkify
 from mujoco import mjx
 
 from jaxid import contract
-from jaxid.types import Kinematics, Loads
-
-ALL_OUTPUTS = (
-  "joint_forces",
-  "joint_torques",
-  "residuals",
-  "distance_calcn_l",
-  "distance_calcn_r",
-  "moment_calcn_l",
-  "moment_calcn_r",
-  "contact_force",
-  "mass_matrix",
-)
-TORQUES = ("joint_torques", "residuals")
-
-
-def free_root(m: mjx.Model) -> bool:
-  """Whether joint 0 is free: its six dofs' torques are the residuals."""
-  return m.njnt > 0 and int(m.jnt_type[0]) == int(mujoco.mjtJoint.mjJNT_FREE)
-
-
-def check_outputs(m: mjx.Model, outputs) -> tuple[str, ...]:
-  """The requested output keys, validated; residuals only exist with a free root."""
-  outputs = ALL_OUTPUTS if outputs is None else tuple(outputs)
-  unknown = [k for k in outputs if k not in ALL_OUTPUTS]
-  if unknown:
-    from jaxid.errors import InputError
-
-    raise InputError(f"outputs: unknown keys {unknown}; choose from {list(ALL_OUTPUTS)}.")
-  return tuple(k for k in outputs if k != "residuals" or free_root(m))
+from jaxid.model import Model
+from jaxid.options import CHUNK, Options, check_outputs
+from jaxid.types import Kinematics, Loads, Trial
 
 
 def set_kinematics(m: mjx.Model, d: mjx.Data, kin: Kinematics) -> mjx.Data:
@@ -60,12 +34,10 @@ def set_kinematics(m: mjx.Model, d: mjx.Data, kin: Kinematics) -> mjx.Data:
 
 
 def foot_loads(d: mjx.Data, loads: Loads, body_ids) -> dict:
-  """Per-foot contact flag, xfrc wrench (about xipos) and reported moment/distance (about xpos)."""
+  """Per foot (keyed by side): xfrc wrench (about xipos), reported moment and distance (about
+  xpos), each zero out of contact."""
   out = {}
-  for (
-    side,
-    b,
-  ) in zip("lr", body_ids):
+  for side, b in zip(contract.SIDES, body_ids):
     cop, grf = getattr(loads, f"cop_{side}"), getattr(loads, f"grf_{side}")
     contact = contract.in_contact(cop)  # sum(|cop|) > 0
     wrench = contract.foot_wrench(cop, grf, getattr(loads, f"moment_{side}"), d.xipos[b])
@@ -80,7 +52,7 @@ def foot_loads(d: mjx.Data, loads: Loads, body_ids) -> dict:
 def apply_loads(m: mjx.Model, d: mjx.Data, feet: dict, loads: Loads, body_ids) -> mjx.Data:
   """xfrc_applied = ext_forces + the two foot wrenches."""
   xfrc = loads.ext_forces
-  for side, b in zip("lr", body_ids):
+  for side, b in zip(contract.SIDES, body_ids):
     xfrc = xfrc.at[b].add(feet[side]["wrench"])
   return d.replace(xfrc_applied=xfrc)
 
@@ -99,7 +71,7 @@ def cfrc_ext(m: mjx.Model, d: mjx.Data) -> jax.Array:
 
 
 def frame(
-  m: mjx.Model, d: mjx.Data, kin: Kinematics, loads: Loads, body_ids, outputs=ALL_OUTPUTS
+  m: mjx.Model, d: mjx.Data, kin: Kinematics, loads: Loads, body_ids, outputs=contract.ALL_OUTPUTS
 ) -> tuple[mjx.Data, dict]:
   """Inverse dynamics of one frame: the new data and the requested outputs."""
   d = set_kinematics(m, d, kin)
@@ -115,7 +87,7 @@ def frame(
       out["joint_torques"] = tau
     if "residuals" in outputs:
       out["residuals"] = tau[:6]
-  for side in "lr":
+  for side in contract.SIDES:
     if f"distance_calcn_{side}" in outputs:
       out[f"distance_calcn_{side}"] = feet[side]["distance"]
     if f"moment_calcn_{side}" in outputs:
@@ -152,11 +124,17 @@ def run_inverse_dynamics_jax(
   every output is finite, naming the frame (run under checkify.checkify).
   """
   outputs = check_outputs(model, outputs)
-  body_ids = tuple(int(b) for b in body_ids)
+  return _scan(
+    model, data, kinematics, loads, tuple(int(b) for b in body_ids), outputs, remat, checks
+  )
+
+
+def _scan(m, data, kinematics, loads, body_ids, outputs, remat, checks):
+  """run_inverse_dynamics_jax on checked arguments."""
 
   def step(d, xs):
     kin, ld, t = xs
-    d, out = frame(model, d, kin, ld, body_ids, outputs)
+    d, out = frame(m, d, kin, ld, body_ids, outputs)
     if checks:
       check_finite(out, t)
     return d, out
@@ -167,81 +145,61 @@ def run_inverse_dynamics_jax(
   return jax.lax.scan(step, data, (kinematics, loads, frames))
 
 
+def frames_scan(m: mjx.Model, kinematics: Kinematics, loads: Loads, body_ids, opts: Options):
+  """The guide's lax.scan over frames (run_inverse_dynamics_jax), outputs only."""
+  data = mjx.make_data(m)
+  return _scan(m, data, kinematics, loads, body_ids, opts.computed, opts.remat, opts.checks)[1]
+
+
 def frames_vmap(
-  model: mjx.Model, data: mjx.Data, kinematics: Kinematics, loads: Loads, body_ids, outputs=None
+  m: mjx.Model, kinematics: Kinematics, loads: Loads, body_ids, opts: Options, frames=None
 ) -> dict:
-  """Frames are independent: vmap the frame over T (same outputs as the scan)."""
-  outputs = check_outputs(model, outputs)
-  body_ids = tuple(int(b) for b in body_ids)
-  fn = lambda kin, ld: frame(model, data, kin, ld, body_ids, outputs)[1]
-  return jax.vmap(fn)(kinematics, loads)
+  """Frames are independent: vmap the frame over T (same outputs as the scan).
+
+  frames: (T,) frame numbers for the finite checks (default 0..T-1)."""
+  data = mjx.make_data(m)
+
+  def fn(kin, ld, t):
+    out = frame(m, data, kin, ld, body_ids, opts.computed)[1]
+    if opts.checks:
+      check_finite(out, t)
+    return out
+
+  if opts.remat:
+    fn = jax.checkpoint(fn)
+  if frames is None:
+    frames = jnp.arange(kinematics.qpos.shape[0])
+  return jax.vmap(fn)(kinematics, loads, frames)
 
 
 def frames_chunked(
-  model: mjx.Model,
-  data: mjx.Data,
-  kinematics: Kinematics,
-  loads: Loads,
-  body_ids,
-  outputs=None,
-  chunk: int = 8,
+  m: mjx.Model, kinematics: Kinematics, loads: Loads, body_ids, opts: Options
 ) -> dict:
-  """A scan over chunks of `chunk` vmapped frames; T is padded to a multiple of chunk (the last
+  """A scan over chunks of CHUNK vmapped frames; T is padded to a multiple of CHUNK (the last
   frame repeated) and the padding stripped, so any T works."""
-  outputs = check_outputs(model, outputs)
   n = kinematics.qpos.shape[0]
-  pad = (-n) % chunk
+  pad = (-n) % CHUNK
   grow = lambda x: jnp.concatenate([x, jnp.repeat(x[-1:], pad, axis=0)]) if pad else x
-  split = lambda x: grow(x).reshape(((n + pad) // chunk, chunk) + x.shape[1:])
-  xs = jax.tree.map(split, (kinematics, loads))
+  split = lambda x: grow(x).reshape(((n + pad) // CHUNK, CHUNK) + x.shape[1:])
+  xs = jax.tree.map(split, (kinematics, loads, jnp.arange(n)))  # padding repeats frame n - 1
 
   def step(carry, x):
-    return carry, frames_vmap(model, data, x[0], x[1], body_ids, outputs)
+    return carry, frames_vmap(m, x[0], x[1], body_ids, opts, frames=x[2])
 
   _, out = jax.lax.scan(step, None, xs)
   return jax.tree.map(lambda y: y.reshape((n + pad,) + y.shape[2:])[:n], out)
 
 
-VMAP_MAX_FRAMES = 2048  # beyond this, all frames' intermediates at once cost too much memory
+SCHEDULES = {"scan": frames_scan, "vmap": frames_vmap, "chunked": frames_chunked}
 
 
-def auto_schedule(batched: bool, n_frames: int) -> str:
-  """The schedule measured fastest on CPU (benchmarks/report.md): for one trial, all frames
-  vmapped (chunks of 8 for trials longer than VMAP_MAX_FRAMES); for a batch, the scan with the
-  batch vmapped inside (vmap over B x T frames at once was slower)."""
-  if batched:
-    return "scan"
-  return "vmap" if n_frames <= VMAP_MAX_FRAMES else "chunked"
+def trial_outputs(model: Model, trial: Trial, opts: Options) -> dict:
+  """Outputs of one trial, or of a batch (vmapped over B), with the resolved schedule."""
+  m, body_ids = model.mjx(), model.body_ids
+  fn = lambda k, ld: SCHEDULES[opts.schedule](m, k, ld, body_ids, opts)
+  if opts.batched:
+    fn = jax.vmap(fn)
+  return fn(trial.kinematics, trial.loads)
 
 
-SCHEDULES = {"auto": None, "scan": None, "vmap": frames_vmap, "chunked": frames_chunked}
-
-
-def trial_outputs(mjx_model, kinematics, loads, body_ids, outputs, remat, schedule, checks):
-  """Outputs of one trial with the chosen schedule (traceable; jitted by callers)."""
-  data = mjx.make_data(mjx_model)
-  if schedule == "auto":
-    schedule = auto_schedule(False, kinematics.qpos.shape[0])
-  if schedule == "scan" or checks or remat:  # remat and checks are per scanned frame
-    return run_inverse_dynamics_jax(
-      mjx_model, data, kinematics, loads, body_ids, outputs, remat, checks
-    )[1]
-  return SCHEDULES[schedule](mjx_model, data, kinematics, loads, body_ids, outputs)
-
-
-STATIC = ("body_ids", "outputs", "remat", "schedule", "checks")
-
-
-@functools.partial(jax.jit, static_argnames=STATIC)
-def _inverse_dynamics(mjx_model, kinematics, loads, body_ids, outputs, remat, schedule, checks):
-  return trial_outputs(mjx_model, kinematics, loads, body_ids, outputs, remat, schedule, checks)
-
-
-@functools.partial(jax.jit, static_argnames=STATIC)
-def _inverse_dynamics_batch(
-  mjx_model, kinematics, loads, body_ids, outputs, remat, schedule, checks
-):
-  if schedule == "auto":
-    schedule = auto_schedule(True, kinematics.qpos.shape[-2])
-  fn = lambda k, ld: trial_outputs(mjx_model, k, ld, body_ids, outputs, remat, schedule, checks)
-  return jax.vmap(fn)(kinematics, loads)
+jit_trial_outputs = functools.partial(jax.jit, static_argnames="opts")(trial_outputs)

@@ -1,23 +1,31 @@
-"""Boundary checks: once per call, outside jit, on shapes, dtypes and model facts.
+"""Boundary checks, once per call and outside jit: structure first, then values.
 
 Every failure raises jaxid.InputError with one sentence naming the argument, what was expected
-and what came. Value checks (finite, unit quaternions) run only on concrete arrays: inside a
-user's jit the values are tracers, and the opt-in checkify mode (check_finite) covers them.
+and what came. check_structure reads only types, shapes and dtypes (free for device arrays).
+check_values reads values, and only of concrete arrays: inside a user's jit the values are
+tracers and the opt-in check_finite mode covers them. NumPy inputs are checked on the host;
+JAX arrays on their device, by one small jitted reduction, so a valid device array is never
+copied to the host and keeps its placement and sharding.
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import jax
+import jax.numpy as jnp
 import mujoco
 import numpy as np
 
+from jaxid import contract
 from jaxid.errors import InputError
 from jaxid.types import Kinematics, Loads, Trial
 
 QUAT_TOL = 1e-3  # |(|q| - 1)| at most this is renormalised silently; more is an error
 COP_WARN_M = 0.5  # COP farther than this from the foot's origin in contact: likely a frame/unit bug
+DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+F32_MAX = float(np.finfo(np.float32).max)
 
 
 class InputWarning(UserWarning):
@@ -29,107 +37,166 @@ def _concrete(x) -> bool:
 
 
 def _array_fields(trial: Trial):
-  k, ld = trial.kinematics, trial.loads
-  for name in ("qpos", "qvel", "qacc"):
-    yield f"kinematics.{name}", getattr(k, name)
-  for name in ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r", "ext_forces"):
-    yield f"loads.{name}", getattr(ld, name)
+  """(name, array) of every input, named as contract.input_shapes names them."""
+  for name in contract.KINEMATICS_FIELDS:
+    yield f"kinematics.{name}", getattr(trial.kinematics, name)
+  for name in contract.LOADS_FIELDS:
+    yield f"loads.{name}", getattr(trial.loads, name)
 
 
-def trial_shapes(mj_model: mujoco.MjModel) -> dict[str, tuple[int, ...]]:
-  """Per-frame shape of each array of a trial on this model."""
-  per = {
-    "kinematics.qpos": (mj_model.nq,),
-    "kinematics.qvel": (mj_model.nv,),
-    "kinematics.qacc": (mj_model.nv,),
-    "loads.ext_forces": (mj_model.nbody, 6),
-  }
-  for name in ("grf_l", "grf_r", "cop_l", "cop_r", "moment_l", "moment_r"):
-    per[f"loads.{name}"] = (3,)
-  return per
+def _lead(name: str, x, tail: tuple[int, ...]) -> tuple[int, ...]:
+  """The leading (frames) or (batch, frames) axes of one input; InputError on its structure."""
+  if not isinstance(x, np.ndarray | jax.Array):
+    got = "None" if x is None else type(x).__name__
+    raise InputError(
+      f"{name}: expected a NumPy or JAX array of shape (T, {', '.join(map(str, tail))}),"
+      f" got {got}; convert it with np.asarray."
+    )
+  if x.dtype not in DTYPES:
+    raise InputError(f"{name}: expected a float32 or float64 array, got dtype {x.dtype}.")
+  shape = tuple(x.shape)
+  if len(shape) < 1 + len(tail) or shape[len(shape) - len(tail) :] != tail:
+    raise InputError(
+      f"{name}: expected shape (T, {', '.join(map(str, tail))}) or with a leading"
+      f" batch axis, got {shape}."
+    )
+  lead = shape[: len(shape) - len(tail)]
+  if len(lead) not in (1, 2):
+    raise InputError(
+      f"{name}: expected rank {1 + len(tail)} (one trial) or {2 + len(tail)}"
+      f" (a batch), got rank {len(shape)} with shape {shape}."
+    )
+  return lead
 
 
-def check_trial(mj_model: mujoco.MjModel, trial) -> tuple[Trial, tuple[int, ...]]:
-  """Validate a trial (or a batch); returns it (quaternions renormalised) and its batch shape."""
+def check_structure(mj_model: mujoco.MjModel, trial) -> tuple[tuple[int, ...], int]:
+  """Types, dtypes and shapes of a trial (or a batch); returns (batch shape, T)."""
   if not isinstance(trial, Trial):
     raise InputError(
       f"trial: expected a jaxid.Trial(kinematics, loads), got {type(trial).__name__}."
     )
   if not isinstance(trial.kinematics, Kinematics) or not isinstance(trial.loads, Loads):
     raise InputError("trial: expected kinematics to be a jaxid.Kinematics and loads a jaxid.Loads.")
-  per = trial_shapes(mj_model)
+  per = contract.input_shapes(mj_model)
   lead = None
   for name, x in _array_fields(trial):
-    if x is None:
-      raise InputError(f"{name}: expected an array of shape (T, {per[name]}), got None.")
-    shape, dtype = np.shape(x), np.asarray(x).dtype if _concrete(x) else x.dtype
-    if not np.issubdtype(dtype, np.floating):
-      raise InputError(f"{name}: expected a floating-point array, got dtype {dtype}.")
-    tail = per[name]
-    if len(shape) < 1 + len(tail) or tuple(shape[len(shape) - len(tail) :]) != tail:
-      raise InputError(
-        f"{name}: expected shape (T, {', '.join(map(str, tail))}) or with a leading"
-        f" batch axis, got {tuple(shape)}."
-      )
-    this_lead = tuple(shape[: len(shape) - len(tail)])
-    if len(this_lead) not in (1, 2):
-      raise InputError(
-        f"{name}: expected rank {1 + len(tail)} (one trial) or {2 + len(tail)}"
-        f" (a batch), got rank {len(shape)} with shape {tuple(shape)}."
-      )
+    this = _lead(name, x, per[name])
     if lead is None:
-      lead = this_lead
-    elif this_lead != lead:
+      lead = this
+    elif this != lead:
       raise InputError(
-        f"{name}: expected leading (batch, frames) axes {lead} like"
-        f" kinematics.qpos, got {this_lead}; T must agree across arrays."
+        f"{name}: expected leading (batch, frames) axes {lead} like kinematics.qpos, got"
+        f" {this}; T must agree across arrays (pad shorter trials to one length, e.g. by"
+        " repeating their last frame, and drop the padded frames' outputs)."
       )
-    if lead[-1] < 1:
-      raise InputError(f"{name}: expected at least one frame, got T = 0.")
-  for name, x in _array_fields(trial):
-    if _concrete(x):
-      a = np.asarray(x)
-      bad = ~np.isfinite(a)
-      if bad.any():
-        idx = np.argwhere(bad)[0]
-        frame = int(idx[len(lead) - 1])
-        raise InputError(
-          f"{name}: expected finite values, got {a[tuple(idx)]} at frame {frame}"
-          + (f" of trial {int(idx[0])}." if len(lead) == 2 else ".")
-        )
-  return _normalise_quats(mj_model, trial), lead[:-1]
+  if len(lead) == 2 and lead[0] < 1:
+    raise InputError("trial: expected a batch of at least one trial, got B = 0.")
+  if lead[-1] < 1:
+    raise InputError("kinematics.qpos: expected at least one frame, got T = 0.")
+  return lead[:-1], lead[-1]
 
 
-def _normalise_quats(mj_model, trial: Trial) -> Trial:
-  """Renormalise free/ball joint quaternions within QUAT_TOL of unit norm; else InputError."""
-  qpos = trial.kinematics.qpos
-  free, ball = int(mujoco.mjtJoint.mjJNT_FREE), int(mujoco.mjtJoint.mjJNT_BALL)
+def quat_addresses(mj_model: mujoco.MjModel) -> tuple[int, ...]:
+  """qpos addresses of the free and ball joints' quaternions (w, x, y, z)."""
+  free, ball = contract.FREE, int(mujoco.mjtJoint.mjJNT_BALL)
   types = [int(t) for t in mj_model.jnt_type]
-  adrs = [
+  return tuple(
     int(mj_model.jnt_qposadr[j]) + (3 if types[j] == free else 0)
     for j in range(mj_model.njnt)
     if types[j] in (free, ball)
-  ]
-  if not adrs or not _concrete(qpos):
+  )
+
+
+def _where(index, lead: int) -> str:
+  frame = f"frame {int(index[lead - 1])}"
+  return frame + (f" of trial {int(index[0])}" if lead == 2 else "")
+
+
+def _summary(xp, x, to_f32: bool):
+  """(first non-finite flat index or -1, first float32-overflowing flat index or -1)."""
+  flat = x.reshape(-1)
+  bad = ~xp.isfinite(flat)
+  big = xp.abs(xp.where(bad, 0.0, flat)) > F32_MAX if to_f32 else xp.zeros_like(bad)
+  first = lambda m: xp.where(xp.any(m), xp.argmax(m), -1)
+  return first(bad), first(big)
+
+
+def _quat_summary(xp, qpos, adrs):
+  """Per quaternion: norms (..., T) and the first frame (flat) whose |norm - 1| > QUAT_TOL."""
+  norms = [xp.linalg.norm(qpos[..., a : a + 4], axis=-1) for a in adrs]
+  off = [xp.abs(n - 1.0).reshape(-1) for n in norms]
+  return norms, [xp.where(xp.max(o) > QUAT_TOL, xp.argmax(o), -1) for o in off]
+
+
+def _normalised(xp, qpos, adrs, norms):
+  if isinstance(qpos, np.ndarray):
+    q = np.array(qpos, copy=True)
+    for a, n in zip(adrs, norms):
+      q[..., a : a + 4] /= n[..., None]
+    return q.astype(qpos.dtype)
+  for a, n in zip(adrs, norms):
+    qpos = qpos.at[..., a : a + 4].divide(n[..., None])
+  return qpos
+
+
+@functools.partial(jax.jit, static_argnames=("adrs", "to_f32"))
+def _device_summary(arrays: dict, qpos, adrs: tuple, to_f32: tuple):
+  sums = {k: _summary(jnp, x, f) for (k, x), f in zip(arrays.items(), to_f32)}
+  norms, quat_bad = _quat_summary(jnp, qpos, adrs)
+  return sums, quat_bad, _normalised(jnp, qpos, adrs, norms), norms
+
+
+def check_values(mj_model: mujoco.MjModel, trial: Trial) -> Trial:
+  """Finite values that fit the compute precision, unit quaternions (renormalised within
+  QUAT_TOL); returns the trial with renormalised quaternions. Tracers pass unchecked."""
+  fields = dict(_array_fields(trial))
+  if not all(_concrete(x) for x in fields.values()):
     return trial
-  q = np.array(qpos, copy=True)
-  for a in adrs:
-    norm = np.linalg.norm(q[..., a : a + 4], axis=-1)
-    off = np.abs(norm - 1.0)
-    if off.max() > QUAT_TOL:
-      idx = np.unravel_index(np.argmax(off), off.shape)
+  lead = len(fields["kinematics.qpos"].shape) - 1
+  x64 = bool(jax.config.jax_enable_x64)
+  # float64 NumPy data is cast to float32 at the jit boundary unless x64 is on.
+  to_f32 = {k: not x64 and x.dtype == np.float64 for k, x in fields.items()}
+  qpos, adrs = fields["kinematics.qpos"], quat_addresses(mj_model)
+  if all(isinstance(x, np.ndarray) for x in fields.values()):
+    sums = {k: _summary(np, x, to_f32[k]) for k, x in fields.items()}
+    norms, quat_bad = _quat_summary(np, qpos, adrs)
+    fixed = None
+  else:
+    arrays = {k: jnp.asarray(x) for k, x in fields.items()}
+    out = _device_summary(arrays, jnp.asarray(qpos), adrs, tuple(to_f32.values()))
+    sums, quat_bad, fixed, norms = out
+    sums, quat_bad = jax.device_get((sums, quat_bad))  # a few integers, not the arrays
+  for name, (bad, big) in sums.items():
+    x = fields[name]
+    if int(bad) >= 0:
+      idx = np.unravel_index(int(bad), x.shape)
+      raise InputError(
+        f"{name}: expected finite values, got {np.asarray(x[idx])} at {_where(idx, lead)}."
+      )
+    if int(big) >= 0:
+      idx = np.unravel_index(int(big), x.shape)
+      raise InputError(
+        f"{name}: {float(x[idx]):.3g} at {_where(idx, lead)} overflows float32 (largest"
+        f" {F32_MAX:.3g}); enable jax_enable_x64 or rescale the data."
+      )
+  for a, bad, n in zip(adrs, quat_bad, norms):
+    if int(bad) >= 0:
+      idx = np.unravel_index(int(bad), qpos.shape[:-1])
       raise InputError(
         f"kinematics.qpos: expected unit quaternions at qpos[{a}:{a + 4}] (within"
-        f" {QUAT_TOL}), got norm {norm[idx]:.6g} at frame {int(idx[-1])}."
+        f" {QUAT_TOL}), got norm {float(n[idx]):.6g} at {_where(idx, lead)}."
       )
-    q[..., a : a + 4] /= norm[..., None]
-  return trial.replace(kinematics=trial.kinematics.replace(qpos=q.astype(np.asarray(qpos).dtype)))
+  if not adrs:
+    return trial
+  if fixed is None:
+    fixed = _normalised(np, qpos, adrs, norms)
+  return trial.replace(kinematics=trial.kinematics.replace(qpos=fixed))
 
 
 def warn_far_cop(outputs: dict, body_names) -> None:
   """Warn (InputWarning) when a COP in contact is farther than COP_WARN_M from its foot."""
-  for side, name in zip("lr", body_names):
-    dist = outputs.get(f"distance_calcn_{side}")
+  for side, name, key in zip(contract.SIDES, body_names, contract.DISTANCES):
+    dist = outputs.get(key)
     if dist is None or not _concrete(dist):
       continue
     d = np.asarray(dist)

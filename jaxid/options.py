@@ -1,0 +1,108 @@
+"""The static options of one call, checked and resolved once: outputs, schedule, remat, checks.
+
+Options is hashable, so the jitted pipeline keys its compilations on it. Every option of the
+public API is checked here, once, with an InputError naming the argument.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import mujoco
+import numpy as np
+
+from jaxid import contract
+from jaxid.errors import InputError
+
+SCHEDULES = ("auto", "scan", "vmap", "chunked")
+VMAP_MAX_FRAMES = 2048  # beyond this, all frames' intermediates at once cost too much memory
+CHUNK = 8  # frames per vmapped chunk of the chunked schedule
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+  """Resolved options of one call.
+
+  returned: the output keys the caller asked for, in the order of contract.ALL_OUTPUTS
+  computed: returned plus contract.DISTANCES, which the far-COP warning reads (so an eager call
+    and the same call inside a user's jit compile one program)
+  schedule: "scan", "vmap" or "chunked" (never "auto")
+  remat: checkpoint each frame (reverse mode stores only each frame's inputs)
+  checks: checkify checks that every output is finite, naming key and frame
+  batched: the trial has a leading batch axis B
+  """
+
+  returned: tuple[str, ...]
+  computed: tuple[str, ...]
+  schedule: str
+  remat: bool
+  checks: bool
+  batched: bool
+
+
+def auto_schedule(batched: bool, n_frames: int) -> str:
+  """The schedule measured fastest on CPU (benchmarks/report.md): for one trial all frames
+  vmapped (chunks of CHUNK past VMAP_MAX_FRAMES frames); for a batch the scan over frames with
+  the batch vmapped inside (vmap over B x T frames at once was slower)."""
+  if batched:
+    return "scan"
+  return "vmap" if n_frames <= VMAP_MAX_FRAMES else "chunked"
+
+
+def flag(name: str, value) -> bool:
+  """A boolean option; InputError for anything else ("yes", 1, None)."""
+  if not isinstance(value, bool | np.bool_):
+    raise InputError(f"{name}: expected True or False, got {value!r}.")
+  return bool(value)
+
+
+def names(name: str, value, what: str) -> tuple[str, ...]:
+  """A sequence of strings (a bare string is refused: it is not a sequence of keys)."""
+  if isinstance(value, str | bytes):
+    raise InputError(
+      f"{name}: expected a sequence of {what}, like ({value!r},), got the string {value!r}."
+    )
+  try:
+    items = tuple(value)
+  except TypeError:
+    raise InputError(
+      f"{name}: expected a sequence of {what}, got {type(value).__name__}."
+    ) from None
+  bad = [v for v in items if not isinstance(v, str)]
+  if bad:
+    raise InputError(f"{name}: expected {what} as strings, got {bad!r}.")
+  return items
+
+
+def check_outputs(mj_model: mujoco.MjModel, outputs) -> tuple[str, ...]:
+  """The requested output keys, validated; residuals only exist with a free root."""
+  keys = contract.ALL_OUTPUTS if outputs is None else names("outputs", outputs, "output keys")
+  unknown = [k for k in keys if k not in contract.ALL_OUTPUTS]
+  if unknown:
+    raise InputError(f"outputs: unknown keys {unknown}; choose from {list(contract.ALL_OUTPUTS)}.")
+  free = contract.has_free_root(mj_model)
+  return tuple(dict.fromkeys(k for k in keys if k != "residuals" or free))
+
+
+def resolve(
+  mj_model: mujoco.MjModel,
+  outputs,
+  remat,
+  schedule,
+  check_finite,
+  batch_shape: tuple[int, ...],
+  n_frames: int,
+) -> Options:
+  """Options of a call on a trial with this batch shape and frame count, all checked."""
+  if not isinstance(schedule, str) or schedule not in SCHEDULES:
+    raise InputError(f"schedule: expected one of {list(SCHEDULES)}, got {schedule!r}.")
+  batched = bool(batch_shape)
+  returned = check_outputs(mj_model, outputs)
+  return Options(
+    returned=returned,
+    computed=tuple(dict.fromkeys(returned + contract.DISTANCES)),
+    schedule=auto_schedule(batched, n_frames) if schedule == "auto" else schedule,
+    remat=flag("remat", remat),
+    checks=flag("check_finite", check_finite),
+    batched=batched,
+  )
