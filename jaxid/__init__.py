@@ -1,10 +1,12 @@
 """jaxid: differentiable, batched inverse dynamics of human gait on MuJoCo MJX."""
 
+from jaxid import _quiet  # noqa: F401  (first: imports MJX without its warp prints)
 from jaxid.api import inverse_dynamics, inverse_dynamics_batched
+from jaxid.contract import ALL_OUTPUTS, TORQUES
 from jaxid.errors import InputError
 from jaxid.model import FOOT_NAMES, Model
 from jaxid.models import load_model, prune_for_inverse
-from jaxid.pipeline import ALL_OUTPUTS, TORQUES, run_inverse_dynamics_jax
+from jaxid.pipeline import run_inverse_dynamics_jax
 from jaxid.sample import sample_trial
 from jaxid.types import Kinematics, Loads, Trial
 from jaxid.validate import InputWarning
@@ -12,15 +14,15 @@ from jaxid.validate import InputWarning
 __all__ = [
   "ALL_OUTPUTS",
   "FOOT_NAMES",
+  "TORQUES",
   "InputError",
+  "InputWarning",
   "Kinematics",
   "Loads",
   "Model",
-  "TORQUES",
   "Trial",
   "inverse_dynamics",
   "inverse_dynamics_batched",
-  "InputWarning",
   "load_model",
   "prune_for_inverse",
   "run_inverse_dynamics_jax",

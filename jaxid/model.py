@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import jax
 import mujoco
 from mujoco import mjx
@@ -13,20 +12,33 @@ from jaxid.errors import InputError
 FOOT_NAMES = ("calcn_l", "calcn_r")
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@jax.tree_util.register_pytree_node_class
 class Model:
-  """A model ready for inverse dynamics.
+  """A model ready for inverse dynamics, and a pytree that jax.jit takes as an argument.
 
-  mj_model: the MuJoCo C model (contact disabled; see load_model)
-  body_ids: ids of the left and right foot bodies
-  body_names: names of the left and right foot bodies
-  mjx_model: the same model on device for MJX, in the current default float precision
+  mj_model: the MuJoCo C model (contact disabled; see jaxid.model.prepare)
+  body_ids: (2,) ids of the left and right foot bodies, Python ints
+  body_names: (2,) names of the left and right foot bodies
+  mjx(): the same model on device for MJX, in the current default float precision
+
+  As a pytree the MJX model's arrays are the leaves and (mj_model, body_ids, body_names) the
+  static metadata, so one Model is one compilation per precision, shapes and options. The
+  leaves are taken at flatten time in the precision then in effect (float64 under
+  jax_enable_x64), as mjx() would give.
   """
 
-  mj_model: mujoco.MjModel
-  body_ids: tuple[int, int]
-  body_names: tuple[str, str]
-  _mjx: dict = dataclasses.field(default_factory=dict, repr=False)
+  __slots__ = ("_mjx", "body_ids", "body_names", "mj_model")
+
+  def __init__(
+    self, mj_model: mujoco.MjModel, body_ids: tuple[int, ...], body_names: tuple[str, ...]
+  ):
+    self.mj_model = mj_model
+    self.body_ids = tuple(int(b) for b in body_ids)
+    self.body_names = tuple(body_names)
+    self._mjx: dict[bool, mjx.Model] = {}
+
+  def __repr__(self) -> str:
+    return f"Model({self.name!r}, body_names={self.body_names})"
 
   def mjx(self) -> mjx.Model:
     """The MJX model, float64 when jax_enable_x64 is on (cached per precision)."""
@@ -39,11 +51,24 @@ class Model:
 
   @property
   def mjx_model(self) -> mjx.Model:
+    """The MJX model (as mjx())."""
     return self.mjx()
 
   @property
   def name(self) -> str:
+    """The MJCF model name."""
     return bytes(self.mj_model.names).split(b"\0", 1)[0].decode()
+
+  def tree_flatten(self) -> tuple[tuple[mjx.Model], tuple]:
+    """Leaves: the MJX model; metadata: the C model and the foot bodies."""
+    return (self.mjx(),), (self.mj_model, self.body_ids, self.body_names)
+
+  @classmethod
+  def tree_unflatten(cls, aux: tuple, children: tuple) -> Model:
+    """A Model whose mjx() is the given (possibly traced) MJX model."""
+    model = cls(*aux)
+    model._mjx[bool(jax.config.jax_enable_x64)] = children[0]
+    return model
 
 
 def body_ids(mj_model: mujoco.MjModel, body_names=FOOT_NAMES) -> tuple[int, ...]:
