@@ -114,3 +114,53 @@ def bench(
   benchmark.group = group
   benchmark.extra_info.update(frames=int(frames), mode=MODE, **info)
   return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
+
+
+def first_call(fn) -> float:
+  """Seconds of fn's first call (compilation, or a load from the persistent cache)."""
+  t0 = time.perf_counter()
+  fn()
+  return time.perf_counter() - t0
+
+
+def legacy_row(benchmark, model, trial, *, group: str, **info) -> dict:
+  """Time the legacy per-frame loop on a trial; record its first call and steady frames.
+
+  Returns the legacy outputs of the last round (frame_durations and compile_counts included).
+  """
+  import pytest
+
+  legacy = pytest.importorskip("jaxid_legacy.MJX_RunID")
+  kin, loads = trial.kinematics, trial.loads
+
+  def fn():
+    return legacy.run_inverse_dynamics_loop(
+      model.mj_model, kin, loads, model.body_names, verbose=False
+    )
+
+  t0 = time.perf_counter()
+  first = fn()  # frame 0 compiles the jitted helpers, a foot's first stance frame another
+  first_s = time.perf_counter() - t0
+  out = bench(
+    benchmark,
+    fn,
+    group=group,
+    frames=kin.qpos.shape[0],
+    warmup=0,
+    rounds=CFG.legacy_rounds,
+    impl="legacy",
+    outputs="all",
+    B=1,
+    schedule="python-loop",
+    **info,
+  )
+  quiet = out["frame_durations"][1:][out["compile_counts"][1:] == 0]
+  benchmark.extra_info.update(
+    first_call_s=first_s,
+    first_frame_s=float(first["frame_durations"][0]),
+    first_call_compiles=int(first["compile_counts"].sum()),
+    timed_call_compiles=int(out["compile_counts"].sum()),
+    steady_frame_s=float(np.median(quiet)) if quiet.size else float("nan"),
+    steady_frame_min_s=float(quiet.min()) if quiet.size else float("nan"),
+  )
+  return out

@@ -9,7 +9,7 @@ call, a steady call, compile = first - steady, and where the first call's time w
 events: tracing to jaxpr, lowering to MLIR, XLA compile or persistent-cache retrieval).
 
 memory: value_and_grad of mean(joint_torques**2) over a T-frame trial, with or without remat
-(remat checkpoints the scanned frame, so it implies schedule scan). MODE "analyze" compiles
+(remat checkpoints each frame: reverse mode keeps only its inputs). MODE "analyze" compiles
 (filling the session's persistent cache) and reports XLA's memory_analysis() of the executable;
 MODE "run" loads it from the cache and runs it, reporting the process's resident set before the
 call and its peak during the call (VmRSS, and VmHWM reset just before the call) and the call's

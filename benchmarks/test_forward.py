@@ -8,17 +8,14 @@ each key's scale).
 
 from __future__ import annotations
 
-import time
-
 import jax
-import numpy as np
 import pytest
 
 import jaxid
 from benchmarks import conftest as fx
 from benchmarks import cpeer
 from benchmarks.check import check
-from benchmarks.common import CFG, MODE, available, bench, f32, resolved
+from benchmarks.common import CFG, MODE, available, bench, f32, first_call, legacy_row, resolved
 from jaxid.contract import OUTPUT_SHAPES
 
 T = CFG.t_main
@@ -71,40 +68,8 @@ def test_cpeer_literal(benchmark, gait):
 
 
 def test_legacy(benchmark, gait):
-  legacy = pytest.importorskip("jaxid_legacy.MJX_RunID")
   tr = fx.trial(T)
-
-  def fn():
-    return legacy.run_inverse_dynamics_loop(
-      gait.mj_model, tr.kinematics, tr.loads, gait.body_names, verbose=False
-    )
-
-  t0 = time.perf_counter()
-  first = fn()  # frame 0 compiles the jitted helpers, a foot's first stance frame another
-  first_s = time.perf_counter() - t0
-  out = bench(
-    benchmark,
-    fn,
-    group=group_single("all"),
-    frames=T,
-    warmup=0,
-    rounds=CFG.legacy_rounds,
-    impl="legacy",
-    outputs="all",
-    T=T,
-    B=1,
-    schedule="python-loop",
-  )
-  ms = out["frame_durations"]
-  quiet = ms[1:][out["compile_counts"][1:] == 0]
-  benchmark.extra_info.update(
-    first_call_s=first_s,
-    first_frame_s=float(first["frame_durations"][0]),
-    first_call_compiles=int(first["compile_counts"].sum()),
-    timed_call_compiles=int(out["compile_counts"].sum()),
-    steady_frame_s=float(np.median(quiet)) if quiet.size else float("nan"),
-    steady_frame_min_s=float(quiet.min()) if quiet.size else float("nan"),
-  )
+  out = legacy_row(benchmark, gait, tr, group=group_single("all"), T=T)
   # contact_force is all zeros in the legacy loop (MJX's inverse leaves cfrc_ext unset); the
   # other contract keys agree with MuJoCo C.
   check(gait, tr, out, keys=[k for k in OUTPUT_SHAPES if k != "contact_force"])
@@ -128,17 +93,11 @@ def _jitted_fn(gait, trial, outputs, schedule):
   return lambda: jax.block_until_ready(f(trial))
 
 
-def _first_call(fn) -> float:
-  t0 = time.perf_counter()
-  fn()
-  return time.perf_counter() - t0
-
-
 @pytest.mark.parametrize("schedule", available(CFG.schedules))
 @pytest.mark.parametrize("outputs", ["all", "torques"])
 def test_jaxid_single(benchmark, gait, outputs, schedule):
   fn = _jaxid_fn(gait, f32(fx.trial(T)), outputs, schedule)
-  first = _first_call(fn)  # compiles (or loads from the persistent cache)
+  first = first_call(fn)  # compiles (or loads from the persistent cache)
   out = bench(
     benchmark,
     fn,
@@ -160,7 +119,7 @@ def test_jaxid_in_jit(benchmark, gait, batch):
   """Default schedule, torques, called inside jax.jit: the per-call host overhead of the API."""
   trial = fx.trial(T) if batch == 1 else fx.batch_trial(batch, T)
   fn = _jitted_fn(gait, f32(trial), "torques", "auto")
-  first = _first_call(fn)
+  first = first_call(fn)
   group = group_single("torques") if batch == 1 else f"batch T={T} torques"
   out = bench(
     benchmark,
@@ -194,7 +153,7 @@ def _batch_cases():
 @pytest.mark.parametrize(("batch", "schedule"), _batch_cases())
 def test_jaxid_batch(benchmark, gait, batch, schedule):
   fn = _jaxid_fn(gait, f32(fx.batch_trial(batch, T)), "torques", schedule)
-  first = _first_call(fn)
+  first = first_call(fn)
   out = bench(
     benchmark,
     fn,
@@ -225,7 +184,7 @@ def test_scaling_t(benchmark, gait, impl, n_frames):
     first, schedule = 0.0, "c-loop"
   else:
     fn = _jaxid_fn(gait, f32(tr), "torques", "auto")
-    first, schedule = _first_call(fn), "auto"
+    first, schedule = first_call(fn), "auto"
   out = bench(
     benchmark,
     fn,

@@ -53,10 +53,19 @@ def direction(trial, seed=0):
   return jaxid.Trial(kin, loads)
 
 
+def check_value(value, ref: float) -> None:
+  """The float32 loss within 1e-3 of the C peer's float64 loss."""
+  assert abs(float(value) - ref) <= 1e-3 * abs(ref), (float(value), ref)
+
+
 def check_grad(gait, trial, value, grad, eps=1e-4):
   """value vs the C peer; <grad, v> vs the C peer's central difference along v (float64)."""
-  ref = peer_loss(gait, trial)
-  assert abs(float(value) - ref) <= 1e-3 * abs(ref), (float(value), ref)
+  check_value(value, peer_loss(gait, trial))
+  check_direction(gait, trial, grad, eps)
+
+
+def check_direction(gait, trial, grad, eps=1e-4) -> None:
+  """<grad, v> vs the C peer's float64 central difference along a random direction v."""
   v = direction(trial)
   plus = jax.tree.map(lambda x, d: x + eps * d, trial, v)
   minus = jax.tree.map(lambda x, d: x - eps * d, trial, v)
@@ -70,28 +79,33 @@ def check_grad(gait, trial, value, grad, eps=1e-4):
   assert abs(dot - fd) <= 1e-2 * abs(fd), (dot, fd)
 
 
-@pytest.mark.parametrize("schedule", available(CFG.grad_schedules))
-def test_grad_single(benchmark, gait, schedule):
-  vg = value_and_grad(gait, schedule)
-  tr = f32(fx.trial(T))
+def grad_row(benchmark, model, trial, schedule: str, *, group: str, batch: int = 1, **info):
+  """Time jit(value_and_grad(loss)) on the float32 trial, compiled first; (value, grad)."""
+  vg = value_and_grad(model, schedule)
+  tr = f32(trial)
 
   def fn():
     return jax.block_until_ready(vg(tr))
 
   fn()
-  value, grad = bench(
+  return bench(
     benchmark,
     fn,
-    group=f"grad T={T} torques",
-    frames=T,
+    group=group,
+    frames=batch * trial.kinematics.qpos.shape[-2],
     impl="jaxid",
     kind="grad",
     outputs="torques",
-    T=T,
-    B=1,
+    B=batch,
     schedule=schedule,
-    resolved=resolved(schedule, False),
+    resolved=resolved(schedule, batch > 1),
+    **info,
   )
+
+
+@pytest.mark.parametrize("schedule", available(CFG.grad_schedules))
+def test_grad_single(benchmark, gait, schedule):
+  value, grad = grad_row(benchmark, gait, fx.trial(T), schedule, group=f"grad T={T} torques", T=T)
   check_grad(gait, fx.trial(T), value, grad)
 
 
@@ -99,30 +113,10 @@ def test_grad_single(benchmark, gait, schedule):
 @pytest.mark.parametrize("schedule", available(("auto", "vmap")))
 def test_grad_batch(benchmark, gait, schedule):
   b = CFG.grad_batch
-  vg = value_and_grad(gait, schedule)
-  tr = f32(fx.batch_trial(b, T))
-
-  def fn():
-    return jax.block_until_ready(vg(tr))
-
-  fn()
-  value, grad = bench(
-    benchmark,
-    fn,
-    group=f"grad T={T} torques",
-    frames=b * T,
-    impl="jaxid",
-    kind="grad",
-    outputs="torques",
-    T=T,
-    B=b,
-    schedule=schedule,
-    resolved=resolved(schedule, True),
-  )
-  # The batch loss is the mean over trials; every trial of the tiled batch is checked through
-  # the first one's value and gradient (all copies of a trial get the same gradient).
+  tr = fx.batch_trial(b, T)
+  value, grad = grad_row(benchmark, gait, tr, schedule, group=f"grad T={T} torques", batch=b, T=T)
+  # The batch loss is the mean over trials: its value against the C peer's mean, and the first
+  # trial's gradient (times B) against the C peer's directional derivative of its own loss.
   seeds = fx.batch_seeds(b)
-  ref = np.mean([peer_loss(gait, fx.trial(T, s)) for s in seeds])
-  assert abs(float(value) - ref) <= 1e-3 * abs(ref), (float(value), ref)
-  g0 = jax.tree.map(lambda x: np.asarray(x[0]) * b, grad)
-  check_grad(gait, fx.trial(T, seeds[0]), peer_loss(gait, fx.trial(T, seeds[0])), g0)
+  check_value(value, float(np.mean([peer_loss(gait, fx.trial(T, s)) for s in seeds])))
+  check_direction(gait, fx.trial(T, seeds[0]), jax.tree.map(lambda x: np.asarray(x[0]) * b, grad))

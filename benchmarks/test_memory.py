@@ -1,7 +1,7 @@
 """Peak memory of reverse-mode gradients over a long trial, with and without remat.
 
 value_and_grad of mean(joint_torques**2) over CFG.memory_t frames: schedule scan without and with
-remat (which checkpoints the scanned frame), and jaxid's default schedule without remat. A
+remat (which checkpoints each frame), and jaxid's default schedule without remat. A
 first process compiles and reports XLA's memory_analysis() (temp_size_in_bytes: the peak of
 buffers live during the call beyond arguments and outputs); a second process loads the
 executable from the persistent cache, runs it once and reports its peak RSS before and after.

@@ -10,8 +10,6 @@ ci run keeps the rows the targets need, skipping the legacy and the gradient.
 
 from __future__ import annotations
 
-import time
-
 import jax
 import numpy as np
 import pytest
@@ -19,8 +17,8 @@ import pytest
 import jaxid
 from benchmarks import cpeer
 from benchmarks import myo as fx
-from benchmarks.common import CFG, MODE, bench, f32, resolved
-from benchmarks.test_grad import check_grad, value_and_grad
+from benchmarks.common import CFG, MODE, bench, f32, first_call, legacy_row, resolved
+from benchmarks.test_grad import check_grad, grad_row
 
 pytestmark = pytest.mark.skipif(
   not fx.available(), reason='MyoLeg rows need myo-sim: pip install "jaxid[myo]"'
@@ -42,12 +40,6 @@ def myo():
   return fx.model()
 
 
-def _first_call(fn) -> float:
-  t0 = time.perf_counter()
-  fn()
-  return time.perf_counter() - t0
-
-
 @pytest.mark.parametrize("outputs", ["all", "torques"])
 def test_myo_cpeer(benchmark, myo, outputs):
   peer = cpeer.Peer(myo.mj_model, myo.body_ids, fx.trial(T), OUTPUTS[outputs])
@@ -67,33 +59,7 @@ def test_myo_cpeer(benchmark, myo, outputs):
 
 @full_only
 def test_myo_legacy(benchmark, myo):
-  legacy = pytest.importorskip("jaxid_legacy.MJX_RunID")
-  tr = fx.trial(T)
-
-  def fn():
-    return legacy.run_inverse_dynamics_loop(
-      myo.mj_model, tr.kinematics, tr.loads, myo.body_names, verbose=False
-    )
-
-  first_s = _first_call(fn)
-  out = bench(
-    benchmark,
-    fn,
-    group=group("forward all"),
-    frames=T,
-    warmup=0,
-    rounds=CFG.legacy_rounds,
-    impl="legacy",
-    outputs="all",
-    B=1,
-    schedule="python-loop",
-    **INFO,
-  )
-  quiet = out["frame_durations"][1:][out["compile_counts"][1:] == 0]
-  benchmark.extra_info.update(
-    first_call_s=first_s,
-    steady_frame_s=float(np.median(quiet)) if quiet.size else float("nan"),
-  )
+  out = legacy_row(benchmark, myo, fx.trial(T), group=group("forward all"), **INFO)
   # legacy joint_forces are qfrc_inverse, not the joint torques; contact_force is all zeros
   fx.check_oracle({k: out[k] for k in ("joint_forces", "mass_matrix")}, T, 0)
 
@@ -105,7 +71,7 @@ def test_myo_jaxid_single(benchmark, myo, outputs):
   def fn():
     return jax.block_until_ready(jaxid.inverse_dynamics(myo, tr, outputs=OUTPUTS[outputs]))
 
-  first = _first_call(fn)
+  first = first_call(fn)
   out = bench(
     benchmark,
     fn,
@@ -129,7 +95,7 @@ def test_myo_jaxid_batch(benchmark, myo):
   def fn():
     return jax.block_until_ready(jaxid.inverse_dynamics(myo, tr, outputs=jaxid.TORQUES))
 
-  first = _first_call(fn)
+  first = first_call(fn)
   out = bench(
     benchmark,
     fn,
@@ -149,26 +115,8 @@ def test_myo_jaxid_batch(benchmark, myo):
 
 @full_only
 def test_myo_grad(benchmark, myo):
-  vg = value_and_grad(myo, "auto")  # the bundled rows' loss: mean(joint_torques**2)
-  tr = f32(fx.trial(T))
-
-  def fn():
-    return jax.block_until_ready(vg(tr))
-
-  fn()
-  value, grad = bench(
-    benchmark,
-    fn,
-    group=group("grad torques"),
-    frames=T,
-    impl="jaxid",
-    kind="grad",
-    outputs="torques",
-    B=1,
-    schedule="auto",
-    resolved=resolved("auto", False),
-    **INFO,
-  )
+  # the bundled rows' loss, mean(joint_torques**2), and their timing
+  value, grad = grad_row(benchmark, myo, fx.trial(T), "auto", group=group("grad torques"), **INFO)
   # value vs the C peer; <grad, v> vs the C peer's float64 central difference along v
   check_grad(myo, fx.trial(T), value, grad)
 

@@ -54,6 +54,7 @@ def entry(data: dict, rows: dict, mode: str) -> dict:
     "dirty": bool(commit.get("dirty")),
     **machine(data),
     "versions": data.get("machine_info", {}).get("versions", {}),
+    "loadavg_start": data.get("machine_info", {}).get("loadavg_start"),
     "rows": {
       k: {"metric": v["metric"], "unit": v["unit"], "kind": v["kind"], "label": v["label"]}
       for k, v in rows.items()

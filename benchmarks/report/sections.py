@@ -180,7 +180,8 @@ def regression_section(checks: list[dict], why: str, base: dict | None) -> list[
     out += [
       f"Baseline: {base.get('mode')} run of {base['run'][:19]} UTC, commit "
       f"{base.get('commit', '?')[:10]}{' (dirty)' if base.get('dirty') else ''}, on "
-      f"{base.get('cpu', '?')} x{base.get('cpu_count', '?')}.",
+      f"{base.get('cpu', '?')} x{base.get('cpu_count', '?')}, load average at its start "
+      f"{fmt.load(base.get('loadavg_start'))}.",
       "",
     ]
   out += [*regress.verdict(checks, why, base), ""]
