@@ -145,6 +145,7 @@ def parity_myo(session: nox.Session) -> None:
     "-m",
     "pytest",
     "tests/test_myo.py",
+    "tests/test_prune.py",
     "-m",
     "slow or not slow",
     *session.posargs,
