@@ -114,11 +114,21 @@ def test_jaxid_single(benchmark, gait, outputs, schedule):
   check(gait, fx.trial(T), out)
 
 
-@pytest.mark.parametrize("batch", [1] + ([32] if MODE == "full" else []))
-def test_jaxid_in_jit(benchmark, gait, batch):
-  """Default schedule, torques, called inside jax.jit: the per-call host overhead of the API."""
+def _in_jit_cases():
+  """The gradient rows' (B, schedule) pairs: each value_and_grad row's forward counterpart."""
+  cases = [(1, s) for s in available(CFG.grad_schedules)]
+  return cases + [(CFG.grad_batch, s) for s in available(("auto", "vmap")) if CFG.grad_batch]
+
+
+@pytest.mark.parametrize(
+  ("batch", "schedule"),
+  _in_jit_cases(),
+  ids=[str(b) if s == "auto" else f"{b}-{s}" for b, s in _in_jit_cases()],
+)
+def test_jaxid_in_jit(benchmark, gait, batch, schedule):
+  """Torques, called inside jax.jit, as value_and_grad calls it: no per-call host work."""
   trial = fx.trial(T) if batch == 1 else fx.batch_trial(batch, T)
-  fn = _jitted_fn(gait, f32(trial), "torques", "auto")
+  fn = _jitted_fn(gait, f32(trial), "torques", schedule)
   first = first_call(fn)
   group = group_single("torques") if batch == 1 else f"batch T={T} torques"
   out = bench(
@@ -130,11 +140,14 @@ def test_jaxid_in_jit(benchmark, gait, batch):
     outputs="torques",
     T=T,
     B=batch,
-    schedule="auto",
-    resolved=resolved("auto", batch > 1),
+    schedule=schedule,
+    resolved=resolved(schedule, batch > 1),
     first_call_s=first,
   )
-  check(gait, fx.trial(T), out if batch == 1 else jax.tree.map(lambda x: x[0], out))
+  seeds = fx.batch_seeds(batch)
+  for i in range(min(batch, CFG.distinct_trials)):  # each distinct trial once
+    one = out if batch == 1 else jax.tree.map(lambda x, i=i: x[i], out)
+    check(gait, fx.trial(T, seeds[i]), one)
 
 
 # --- jaxid, batches of trials (vmap) -------------------------------------------------------------
