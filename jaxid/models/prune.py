@@ -184,25 +184,20 @@ def prune_spec(spec: mujoco.MjSpec, warn: bool = True) -> PruneReport:
         f"prune_for_inverse kept {name}: {why} enters inverse dynamics.", PruneWarning, stacklevel=3
       )
 
-  counts = dict(actuators=0, tendons=0, sensors=0, pairs=0, excludes=0, sites=0)
-  for a in [x for x in spec.actuators if x.id not in keep_act]:
-    spec.delete(a)
-    counts["actuators"] += 1
-  for s in list(spec.sensors):
-    spec.delete(s)
-    counts["sensors"] += 1
-  for t in [x for x in spec.tendons if x.id not in keep_ten]:
-    spec.delete(t)
-    counts["tendons"] += 1
-  for p in list(spec.pairs):
-    spec.delete(p)
-    counts["pairs"] += 1
-  for x in list(spec.excludes):
-    spec.delete(x)
-    counts["excludes"] += 1
-  for s in [x for x in spec.sites if x.id in drop_sites]:
-    spec.delete(s)
-    counts["sites"] += 1
+  doomed = (  # selected just before their deletion, in this order
+    ("actuators", lambda: [x for x in spec.actuators if x.id not in keep_act]),
+    ("sensors", lambda: list(spec.sensors)),
+    ("tendons", lambda: [x for x in spec.tendons if x.id not in keep_ten]),
+    ("pairs", lambda: list(spec.pairs)),
+    ("excludes", lambda: list(spec.excludes)),
+    ("sites", lambda: [x for x in spec.sites if x.id in drop_sites]),
+  )
+  counts = {}
+  for kind, select in doomed:
+    elements = select()
+    for x in elements:
+      spec.delete(x)
+    counts[kind] = len(elements)
   if counts["actuators"]:
     for key in spec.keys:  # keyframes sized for the removed actuators: back to the defaults
       key.ctrl, key.act = [], []
