@@ -11,7 +11,7 @@ import numpy as np
 from jaxid import model as model_lib
 from jaxid.errors import InputError
 from jaxid.model import FOOT_NAMES, Model
-from jaxid.models import myolegs
+from jaxid.models.myolegs import load_myolegs_mj
 
 BUNDLED = ("gait_lowerbody",)
 MYOLEGS = "myolegs"  # MyoLeg from myo-sim (the jaxid[myo] extra), pruned: jaxid/models/myolegs.py
@@ -47,7 +47,7 @@ def load_mj_model(name_or_path: str | os.PathLike = "gait_lowerbody") -> mujoco.
       f" got {type(name_or_path).__name__} {name_or_path!r}."
     )
   if os.fspath(name_or_path) == MYOLEGS:
-    return model_lib.prepare(myolegs.load_myolegs_mj())
+    return model_lib.prepare(load_myolegs_mj())
   path = _mjcf_path(name_or_path)
   try:
     mj_model = mujoco.MjModel.from_xml_path(path)
