@@ -34,7 +34,6 @@ EXAMPLES = """examples:
 
 
 FORCE_HELP = "replace output files that exist (otherwise an error)"
-RUN_INPUTS = ("--coordinates", "--grf", "--external-loads")
 
 
 class _Progress:
@@ -106,7 +105,17 @@ def _parser() -> argparse.ArgumentParser:
   run.add_argument("--mass", type=float, help="body mass in kg for the plot (default: model's)")
   run.add_argument("--x64", action="store_true", help="compute in float64")
   run.add_argument("--quiet", action="store_true", help="no progress lines")
+  run.add_argument(
+    "--trim",
+    action="store_true",
+    help="keep only the coordinates' frames inside the GRF's time range (noted on stderr)",
+  )
   run.add_argument("--force", action="store_true", help=FORCE_HELP)
+  run.add_argument(
+    "--dry-run",
+    action="store_true",
+    help="check the arguments and files and print what would be computed; write nothing",
+  )
 
   sample = sub.add_parser("sample", help="write jaxid's sample trial as OpenSim files")
   sample.add_argument("--out-dir", required=True)
@@ -153,55 +162,15 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_sample(args) -> int:
+  from jaxid.io import checks
   from jaxid.io import trial as trial_io
 
   paths = trial_io.sample_paths(args.out_dir)
-  _check_out_dir(args.out_dir, paths.values(), args.force)
+  checks.check_out_dir(args.out_dir, paths.values(), args.force)
   paths = trial_io.write_sample(args.out_dir, n_frames=args.frames, seed=args.seed, dt=args.dt)
   for k in ("coordinates", "grf", "external_loads"):
     print(f"wrote {paths[k]}")
   return 0
-
-
-def _check_out_dir(out_dir: str, paths, force: bool) -> None:
-  """InputError when out_dir is not a directory or one of paths in it exists (without force)."""
-  from jaxid.io import files
-
-  if os.path.exists(out_dir) and not os.path.isdir(out_dir):
-    raise InputError(f"--out-dir {out_dir}: exists and is not a directory.")
-  if os.path.isdir(out_dir):
-    files.check_outputs([("--out-dir", p) for p in paths], [], force)
-
-
-def _check_run_args(args) -> None:
-  """Every check on run's arguments that needs no file read: --mass, --cutoff, --plot, and the
-  output paths (not an input, not existing unless --force, in an existing folder)."""
-  if args.mass is not None and not (np.isfinite(args.mass) and args.mass > 0):
-    raise InputError(f"--mass: expected a positive body mass in kg, got {args.mass:g}.")
-  if not (np.isfinite(args.cutoff) and (args.cutoff > 0 or args.cutoff == -1)):
-    raise InputError(
-      f"--cutoff: expected a frequency in Hz > 0, or -1 for none; got {args.cutoff:g}."
-    )
-  from jaxid.io import files
-
-  inputs = [(k, getattr(args, k[2:].replace("-", "_"))) for k in RUN_INPUTS]
-  if os.path.isfile(args.model):
-    inputs.append(("--model", args.model))
-  files.check_outputs([("--out", args.out), ("--plot", args.plot)], inputs, args.force)
-  if args.plot:
-    from jaxid.io import plot
-
-    plot.check_plot(args.plot, 1.0 if args.mass is None else args.mass)
-
-
-def _check_cutoff(cutoff: float | None, time) -> None:
-  """InputError when a cutoff (Hz) is below one cycle over the trial's duration."""
-  duration = float(time[-1] - time[0])
-  if cutoff and cutoff * duration < 1.0:
-    raise InputError(
-      f"--cutoff: {cutoff:g} Hz is below one cycle over the trial ({duration:g} s, so at least"
-      f" {1 / duration:.3g} Hz); the filter would flatten the motion (-1 for no filter)."
-    )
 
 
 def run(args) -> dict:
@@ -209,11 +178,13 @@ def run(args) -> dict:
   nothing until every check has passed, then each output atomically."""
   import jax
 
-  _check_run_args(args)
-  if args.x64:
+  if args.x64:  # before jaxid is imported
     jax.config.update("jax_enable_x64", True)
   import jaxid
-  from jaxid.io import files, storage
+  from jaxid.io import checks
+
+  checks.check_run_args(args)
+  from jaxid.io import files, report, storage
   from jaxid.io import trial as trial_io
 
   progress = _Progress(4 if args.plot else 3, args.quiet)
@@ -229,8 +200,9 @@ def run(args) -> dict:
     in_deg,
     args.ignore_unknown,
     dtype=np.float64 if args.x64 else np.float32,
+    trim=args.trim,
   )
-  _check_cutoff(info.cutoff, info.time)
+  checks.check_cutoff(info.cutoff, info.time)
   files.check_outputs(
     [("--out", args.out), ("--plot", args.plot)],
     [("the GRF file", info.grf_path)],
@@ -238,6 +210,28 @@ def run(args) -> dict:
   )
   if info.ignored:
     print(f"jaxid: ignoring columns the model lacks: {info.ignored}", file=sys.stderr)
+  if any(info.trimmed):
+    a, b = info.trimmed
+    print(
+      f"jaxid: note: --trim kept the {trial.n_frames} frames {info.time[0]:g}..{info.time[-1]:g} s"
+      f" of {args.coordinates} inside the GRF's time range (dropped {a} at the start, {b} at the"
+      " end).",
+      file=sys.stderr,
+    )
+  mass = args.mass or float(np.sum(model.mj_model.body_mass))
+  if args.dry_run:
+    plan = report.plan(
+      model,
+      trial,
+      info,
+      mass,
+      mass_given=args.mass is not None,
+      dtype="float64" if args.x64 else "float32",
+      outputs=[p for p in (args.out, args.plot) if p],
+      coordinates=args.coordinates,
+    )
+    print(plan)
+    return {"trial": trial, "info": info, "plan": plan}
   filt = f"low-pass {info.cutoff:g} Hz" if info.cutoff else "no filter"
   grf = (
     f"GRF {os.path.basename(info.grf_path)}" + (" (resampled)" if info.resampled else "")
@@ -253,7 +247,6 @@ def run(args) -> dict:
   out = {k: np.asarray(v) for k, v in jax.block_until_ready(out).items()}
   progress("inverse dynamics (compiles once per model and trial length)")
   table = trial_io.results_table(info.cmap, info.time, trial.kinematics.qpos, out["joint_torques"])
-  mass = args.mass or float(np.sum(model.mj_model.body_mass))
   with contextlib.ExitStack() as stack:  # both outputs renamed into place only if both succeed
     sto = stack.enter_context(files.atomic_path(args.out))
     storage.write_table(sto, table)
@@ -273,34 +266,21 @@ def run(args) -> dict:
   progress(f"wrote {args.out} ({len(table.labels)} generalized forces)")
   if args.plot:
     progress(f"wrote {args.plot}")
-  summary = _summary(table, mass, out)
+  summary = report.summary(table, mass, out)
   if not args.quiet:
     print(summary)
   return {"table": table, "outputs": out, "trial": trial, "info": info, "summary": summary}
 
 
-def _summary(table, mass, out) -> str:
-  lines = [f"{'column':<26}{'peak |value|':>14}{'per kg':>10}"]
-  for k, lab in enumerate(table.labels):
-    peak = float(np.abs(table.data[:, k]).max())
-    lines.append(f"{lab:<26}{peak:>14.2f}{peak / mass:>10.3f}")
-  if "residuals" in out:
-    r = np.asarray(out["residuals"])
-    f, m = np.linalg.norm(r[:, :3], axis=1), np.linalg.norm(r[:, 3:], axis=1)
-    lines.append(
-      f"residuals (root): |F| max {f.max():.3g} N ({f.max() / (mass * 9.81):.1%} of"
-      f" body weight), rms {np.sqrt(np.mean(f**2)):.3g} N; |M| max {m.max():.3g} N m,"
-      f" rms {np.sqrt(np.mean(m**2)):.3g} N m"
-    )
-  return "\n".join(lines)
-
-
 def _cmd_demo(args) -> int:
+  from jaxid.io import checks
   from jaxid.io import trial as trial_io
 
   outputs = ("id.sto",) if args.no_plot else ("id.sto", "id.png")
   names = [*trial_io.sample_paths(args.out_dir).values()]
-  _check_out_dir(args.out_dir, names + [os.path.join(args.out_dir, n) for n in outputs], args.force)
+  checks.check_out_dir(
+    args.out_dir, names + [os.path.join(args.out_dir, n) for n in outputs], args.force
+  )
   paths = trial_io.write_sample(args.out_dir, n_frames=args.frames)
   for k in ("coordinates", "grf", "external_loads"):
     print(f"wrote {paths[k]}")

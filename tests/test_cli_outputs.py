@@ -182,3 +182,54 @@ def test_atomic_path_replaces_whole_or_not_at_all(tmp_path):
   mask = os.umask(0)
   os.umask(mask)
   assert target.stat().st_mode & 0o777 == 0o666 & ~mask  # as open() creates, not 0600
+
+
+def _ok(argv) -> tuple[str, str]:
+  out, err = io.StringIO(), io.StringIO()
+  with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+    rc = cli.main(argv)
+  assert rc == 0, err.getvalue()
+  return out.getvalue(), err.getvalue()
+
+
+def test_dry_run_reports_and_writes_nothing(trial_dir, tmp_path):
+  before = _snapshot(trial_dir)
+  out, _ = _ok(
+    [*_run(trial_dir, **{"--out": tmp_path / "id.sto", "--plot": tmp_path / "id.png"}), "--dry-run"]
+  )
+  lines = out.splitlines()
+  assert lines[0].startswith("model: gait_lowerbody (nq 21, nv 20), mass ")
+  assert lines[0].endswith(" kg (the model's)")
+  assert lines[1] == (
+    f"coordinates: {trial_dir / 'ik.mot'}, 40 frames at 100 Hz (0..0.39 s), 20 coordinates,"
+    " no filter"
+  )
+  assert lines[2] == f"GRF: {trial_dir / 'grf.mot'}"
+  assert lines[3].startswith("  calcn_l: ")
+  assert "stance frames (vertical GRF > 20 N), peak |F|" in lines[3]
+  assert lines[4].startswith("  calcn_r: 0 stance frames")  # right foot swings in frames 0..39
+  assert lines[5:] == [
+    "  other bodies: none",
+    "compute: float32, outputs joint_torques and residuals",
+    f"would write: {tmp_path / 'id.sto'}, {tmp_path / 'id.png'}",
+  ]
+  assert list(tmp_path.iterdir()) == []
+  assert _snapshot(trial_dir) == before
+
+
+def test_trim_is_noted(trial_dir, tmp_path):
+  from jaxid.io import storage
+
+  late = storage.read_table(trial_dir / "grf.mot")
+  late.time = late.time + 0.0005
+  storage.write_table(tmp_path / "late.mot", late)
+  argv = _run(trial_dir, **{"--grf": tmp_path / "late.mot", "--out": tmp_path / "id.sto"})
+  line = _refused([*argv, "--resample-grf"])
+  assert "does not cover the coordinates' (40 rows, 0..0.39 s, 100 Hz); pass --trim" in line
+  out, err = _ok([*argv, "--resample-grf", "--trim", "--dry-run"])
+  assert err == (
+    f"jaxid: note: --trim kept the 39 frames 0.01..0.39 s of {trial_dir / 'ik.mot'} inside the"
+    " GRF's time range (dropped 1 at the start, 0 at the end).\n"
+  )
+  assert f"GRF: {tmp_path / 'late.mot'} (resampled)" in out
+  assert "note: trimmed to the GRF's time range, dropped (1, 0) frames (start, end)" in out

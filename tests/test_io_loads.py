@@ -1,5 +1,7 @@
 """ExternalLoads files and GRFs: OpenSim's ground to MuJoCo's world, combined plates, time alignment."""
 
+import dataclasses
+
 import mujoco
 import numpy as np
 import pytest
@@ -7,6 +9,7 @@ import pytest
 import jaxid
 from jaxid.io import coordinates as coords_lib
 from jaxid.io import external_loads, grf, storage
+from jaxid.io import trial as trial_io
 
 DT = 0.01
 
@@ -141,3 +144,38 @@ def test_time_mismatch_is_an_error_unless_resampled(gait_model, sample):
   np.testing.assert_allclose(back.data, table.data, atol=1e-12)
   with pytest.raises(jaxid.InputError, match="does not cover"):
     grf.align(time + 0.5, up, resample=True)
+
+
+def test_trim_to_the_grfs_time_range(gait_model, tmp_path):
+  """A GRF starting 0.5 ms after the coordinates: resampling alone refuses (and says --trim);
+  trim keeps the coordinates' frames inside the GRF's span, then the GRF is interpolated."""
+  files = trial_io.write_sample(tmp_path, n_frames=40)
+  table = storage.read_table(files["grf"])
+  late = dataclasses.replace(table, time=table.time + 0.0005, path="late.mot")
+  kin_time = storage.read_table(files["coordinates"]).time
+  with pytest.raises(jaxid.InputError, match=r"does not cover .*; pass --trim \(trim=True\)"):
+    grf.align(kin_time, late, resample=True)
+  args = (gait_model, files["coordinates"], late, files["external_loads"], -1, True)
+  trial, info = trial_io.read_trial(*args, trim=True)
+  assert info.trimmed == (1, 0)
+  assert trial.n_frames == 39
+  np.testing.assert_array_equal(info.time, kin_time[1:])
+  full, _ = trial_io.read_trial(
+    gait_model, files["coordinates"], table, files["external_loads"], -1
+  )
+  np.testing.assert_array_equal(trial.kinematics.qpos, full.kinematics.qpos[1:])
+  step = np.abs(np.diff(full.loads.grf_l, axis=0)).max()  # GRF moved by 0.5 ms of 10 ms
+  np.testing.assert_allclose(trial.loads.grf_l, full.loads.grf_l[1:], atol=0.05 * step + 1e-9)
+  _, info = trial_io.read_trial(
+    gait_model,
+    files["coordinates"],
+    table,
+    trim=True,
+    cutoff=-1,
+    external_loads=files["external_loads"],
+  )
+  assert info.trimmed == (0, 0)
+  with pytest.raises(jaxid.InputError, match="holds 1 of the coordinates' frames"):
+    grf.overlap(
+      storage.read_table(files["coordinates"]), dataclasses.replace(late, time=late.time + 0.3805)
+    )

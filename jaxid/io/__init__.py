@@ -23,7 +23,7 @@ from jaxid.io.external_loads import (
   read_external_loads,
   write_external_loads,
 )
-from jaxid.io.grf import align, grf_loads, grf_table
+from jaxid.io.grf import align, grf_loads, grf_table, overlap
 from jaxid.io.storage import Table, check_range, read_table, write_table
 from jaxid.io.trial import (
   TrialInfo,
@@ -54,6 +54,7 @@ __all__ = [
   "grf_table",
   "mj_to_os",
   "os_to_mj",
+  "overlap",
   "read_external_loads",
   "read_table",
   "read_trial",

@@ -160,7 +160,8 @@ def align(kin_time, table: Table, resample: bool = False, what: str = "grf") -> 
   if t[0] > kin_time[0] + tol or t[-1] < kin_time[-1] - tol:
     raise InputError(
       f"{table._where()}: cannot resample: its time span ({describe(t)}) does not"
-      f" cover the coordinates' ({describe(kin_time)})."
+      f" cover the coordinates' ({describe(kin_time)}); pass --trim (trim=True) to keep"
+      " only the coordinates' frames inside it."
     )
   if np.any(np.diff(t) <= 0):
     raise InputError(f"{table._where()}: time must be strictly increasing to resample.")
@@ -170,3 +171,18 @@ def align(kin_time, table: Table, resample: bool = False, what: str = "grf") -> 
     else np.zeros((len(kin_time), 0))
   )
   return dataclasses.replace(table, time=kin_time, data=data)
+
+
+def overlap(coordinates: Table, table: Table, tol: float = 1e-6) -> tuple[Table, tuple[int, int]]:
+  """The coordinates' rows inside table's time span (to tol s), and how many rows were dropped
+  at (start, end); InputError when fewer than two rows remain."""
+  t = coordinates.time
+  idx = np.flatnonzero((t >= table.time[0] - tol) & (t <= table.time[-1] + tol))
+  if len(idx) < 2:
+    raise InputError(
+      f"{table._where()}: its time span ({table.time[0]:g}..{table.time[-1]:g} s) holds"
+      f" {len(idx)} of the coordinates' frames ({t[0]:g}..{t[-1]:g} s); nothing to trim to."
+    )
+  a, b = int(idx[0]), int(idx[-1]) + 1
+  kept = dataclasses.replace(coordinates, time=t[a:b], data=coordinates.data[a:b])
+  return kept, (a, len(t) - b)

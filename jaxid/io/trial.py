@@ -18,7 +18,7 @@ from jaxid.io.external_loads import (
   read_external_loads,
   write_external_loads,
 )
-from jaxid.io.grf import align, grf_loads, grf_table
+from jaxid.io.grf import align, grf_loads, grf_table, overlap
 from jaxid.io.storage import Table, check_range, read_table, write_table
 from jaxid.kinematics import filters
 from jaxid.types import Loads, Trial
@@ -31,7 +31,8 @@ FAR = np.pi  # rad beyond a limited joint's range: not plausible in radians
 @dataclasses.dataclass
 class TrialInfo:
   """What read_trial found: time (T,), dt (s), the coordinate map, columns it ignored, the GRF
-  file it used ('' for none), whether the GRF was resampled, the filter cutoff (Hz or None)."""
+  file it used ('' for none), whether the GRF was resampled, the filter cutoff (Hz or None),
+  the coordinates' frames trim dropped at (start, end)."""
 
   time: np.ndarray
   dt: float
@@ -40,6 +41,7 @@ class TrialInfo:
   grf_path: str = ""
   resampled: bool = False
   cutoff: float | None = None
+  trimmed: tuple[int, int] = (0, 0)
 
 
 def coordinate_values(
@@ -124,6 +126,7 @@ def read_trial(
   ignore_unknown: bool = False,
   name_map: dict | None = None,
   dtype=None,
+  trim: bool = False,
 ) -> tuple[Trial, TrialInfo]:
   """A jaxid Trial (float64 NumPy, MuJoCo frame) from OpenSim files, as OpenSim's ID tool reads
   them.
@@ -135,14 +138,13 @@ def read_trial(
   GRF onto the coordinates' times when they differ (otherwise an InputError); in_degrees:
   overrides the file's inDegrees; ignore_unknown: skip coordinate columns the model lacks;
   dtype: the float type the trial will be computed in (default JAX's: float32 unless x64), every
-  file value must fit it.
+  file value must fit it; trim: keep only the coordinates' frames inside the GRF's time span
+  (TrialInfo.trimmed says how many were dropped).
   """
   dtype = jax.dtypes.canonicalize_dtype(np.float64) if dtype is None else dtype
   cmap = CoordinateMap.from_model(model, name_map)
   table = coordinates if isinstance(coordinates, Table) else read_table(coordinates)
   check_range(table, dtype)
-  dt = table.dt()
-  values, given, ignored = coordinate_values(cmap, table, in_degrees, ignore_unknown)
   ext = external_loads
   if ext is not None and not isinstance(ext, ExternalLoads):
     ext = read_external_loads(ext)
@@ -155,11 +157,17 @@ def read_trial(
       )
     grf = ext.datafile
   gt = None if grf is None else grf if isinstance(grf, Table) else read_table(grf)
+  trimmed = (0, 0)
   if gt is not None:
     check_range(gt, dtype)
+    if trim:
+      table, trimmed = overlap(table, gt)
+  dt = table.dt()
+  values, given, ignored = coordinate_values(cmap, table, in_degrees, ignore_unknown)
   kin = cmap.kinematics(values, dt, cutoff, coupled_values=given)
+  enabled = filters.filter_enabled(cutoff)
   info = TrialInfo(
-    table.time, dt, cmap, ignored, cutoff=float(cutoff) if filters.filter_enabled(cutoff) else None
+    table.time, dt, cmap, ignored, cutoff=float(cutoff) if enabled else None, trimmed=trimmed
   )
   m = getattr(model, "mj_model", model)
   if gt is None:
