@@ -167,3 +167,104 @@ def test_checkify_reports_nan_with_frame_inside_jit(gait_model, good):
   assert "non-finite joint_torques at frame 3" in str(err.get())
   err, _ = checked(jnp.asarray(good.kinematics.qacc))
   assert err.get() is None
+
+
+@pytest.mark.parametrize(
+  ("value", "match"),
+  [
+    (lambda a: a.tolist(), r"loads\.grf_l: expected a NumPy or JAX array.*got list"),
+    (lambda a: tuple(map(tuple, a)), r"loads\.grf_l: expected a NumPy or JAX array.*got tuple"),
+    (lambda a: a.astype(np.float16), r"loads\.grf_l: expected a float32 or float64.*float16"),
+  ],
+)
+def test_lists_and_float16_refused(gait_model, good, value, match):
+  bad = put(good, "loads.grf_l", value(np.asarray(good.loads.grf_l)))
+  with pytest.raises(jaxid.InputError, match=match):
+    run(gait_model, bad)
+
+
+def test_empty_batch_refused(gait_model, good):
+  empty = jax.tree.map(lambda x: np.asarray(x)[None][:0], good)
+  with pytest.raises(jaxid.InputError, match="B = 0"):
+    run(gait_model, empty)
+
+
+@pytest.mark.parametrize(
+  ("kw", "match"),
+  [
+    ({"outputs": "joint_torques"}, r"outputs: .*sequence.*\('joint_torques',\).*the string"),
+    ({"outputs": ("joint_torques", 3)}, r"outputs: expected output keys as strings"),
+    ({"remat": "yes"}, r"remat: expected True or False, got 'yes'"),
+    ({"check_finite": 1}, r"check_finite: expected True or False, got 1"),
+    ({"validate": None}, r"validate: expected True or False, got None"),
+    ({"schedule": ["scan"]}, r"schedule: expected one of"),
+  ],
+)
+def test_option_types_refused(gait_model, good, kw, match):
+  with pytest.raises(jaxid.InputError, match=match):
+    jaxid.inverse_dynamics(gait_model, good, **kw)
+
+
+def test_float64_beyond_float32_range_refused_before_the_cast(gait_model, good):
+  """Finite in float64, Inf after the cast to float32 (x64 off): refused, naming field and frame."""
+  grf = np.array(good.loads.grf_r, dtype=np.float64)
+  grf[2, 1] = 1e40
+  with pytest.raises(jaxid.InputError, match=r"loads\.grf_r: 1e\+40 at frame 2 overflows float32"):
+    run(gait_model, put(good, "loads.grf_r", grf))
+
+
+def test_device_arrays_are_checked_on_device(gait_model, good):
+  """Valid JAX arrays are not copied to the host; their quaternions are renormalised there."""
+  on_device = jax.tree.map(jnp.asarray, good)
+  with jax.transfer_guard_device_to_host("disallow"):
+    checked = validate.check_values(gait_model.mj_model, on_device)
+  assert isinstance(checked.kinematics.qpos, jax.Array)
+  host = validate.check_values(gait_model.mj_model, good)
+  np.testing.assert_allclose(  # one renormalisation each: agree to float32 round-off
+    checked.kinematics.qpos, host.kinematics.qpos, rtol=0, atol=2 * np.finfo(np.float32).eps
+  )
+  bad = on_device.kinematics.qacc.at[4, 2].set(jnp.nan)
+  with pytest.raises(jaxid.InputError, match=r"kinematics\.qacc.*nan at frame 4"):
+    run(gait_model, put(on_device, "kinematics.qacc", bad))
+
+
+def test_eager_and_traced_calls_run_one_program(gait_model, good, monkeypatch):
+  """The options (hence the program) do not depend on whether the trial is concrete."""
+  from jaxid import pipeline
+
+  seen = []
+  real = pipeline.jit_trial_outputs
+  monkeypatch.setattr(
+    pipeline, "jit_trial_outputs", lambda m, t, opts: seen.append(opts) or real(m, t, opts)
+  )
+  run(gait_model, good)
+  jax.make_jaxpr(lambda t: run(gait_model, t))(jax.tree.map(jnp.asarray, good))
+  assert len(seen) == 2
+  assert seen[0] == seen[1]
+
+
+def test_check_finite_through_the_api_eager_and_inside_jit(gait_model, good):
+  """check_finite=True leaves clean results unchanged, and names key and frame on NaN/Inf."""
+  plain = run(gait_model, good)
+  checked = jaxid.inverse_dynamics(gait_model, good, outputs=jaxid.TORQUES, check_finite=True)
+  assert all(np.array_equal(plain[k], checked[k]) for k in plain)
+  qacc = np.array(good.kinematics.qacc)
+  qacc[3, 5] = np.inf
+  with pytest.raises(Exception, match="non-finite joint_torques at frame 3"):  # noqa: PT011
+    jaxid.inverse_dynamics(
+      gait_model,
+      put(good, "kinematics.qacc", qacc),
+      outputs=("joint_torques",),
+      check_finite=True,
+      validate=False,
+    )
+
+  @jax.jit
+  def user_fn(qacc):
+    trial = put(good, "kinematics.qacc", qacc)
+    return jaxid.inverse_dynamics(gait_model, trial, outputs=("joint_torques",), check_finite=True)
+
+  inside = user_fn(jnp.asarray(good.kinematics.qacc))["joint_torques"]
+  np.testing.assert_allclose(inside, plain["joint_torques"], rtol=0, atol=1e-5 * 1e3)
+  with pytest.raises(Exception, match="non-finite joint_torques at frame 3"):  # noqa: PT011
+    jax.block_until_ready(user_fn(jnp.asarray(qacc)))
