@@ -95,6 +95,11 @@ def test_ml1_candidate_jits_and_compiles_once(harness, measured):
 GRAD_ARGS = ("qpos", "qvel", "qacc", "grf_l", "grf_r", "cop_l", "cop_r")
 
 
+def _loss_key(harness) -> str:
+  """The output the ML losses sum: joint_torques where the candidate has it."""
+  return "joint_torques" if "joint_torques" in harness.output_keys() else "joint_forces"
+
+
 def _loss_fn(harness, t, key):
   def loss(qpos, qvel, qacc, grf_l, grf_r, cop_l, cop_r):
     k = t.kinematics.replace(qpos=qpos, qvel=qvel, qacc=qacc)
@@ -131,7 +136,7 @@ def test_ml2_legacy_cannot_be_differentiated(legacy_fn, harness, measured):
   claim="Test 2: jax.grad(loss)(kinematics) returns gradients",
 )
 def test_ml2_candidate_gradient_matches_finite_differences(harness, x64, measured):
-  key = "joint_torques" if "joint_torques" in harness.output_keys() else "joint_forces"
+  key = _loss_key(harness)
   t = cast_trial("sample", "float64")
   loss = _loss_fn(harness, t, key)
   args = _args(t)
@@ -263,7 +268,7 @@ def test_ml4_legacy_cannot_run_inside_a_flax_module(legacy_fn, harness, measured
 def test_ml4_candidate_trains_inside_a_flax_module(harness, x64, measured):
   import optax
 
-  key = "joint_torques" if "joint_torques" in harness.output_keys() else "joint_forces"
+  key = _loss_key(harness)
   t = cast_trial("sample", "float64")
   model = _id_model(harness, t, key)
   x = jnp.linspace(0.0, 1.0, 4 * t.kinematics.qpos.shape[0]).reshape(-1, 4)

@@ -1,0 +1,96 @@
+"""The harness library's own machinery: mutant verdicts, the checklist summary, `jaxid check`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import pytest
+
+import jaxid_parity
+from jaxid_parity import checklist_report, run_mutants, runner
+
+CASE = '<testcase classname="jaxid_parity.suite.test_parity_oracle" name="{name}">{body}</testcase>'
+GROUP = "E     | {kind}: first\nE     | {kind2}: second"
+
+
+def _verdict(tmp_path: Path, *cases: str) -> tuple[str, str, int]:
+  xml = tmp_path / "junit.xml"
+  xml.write_text(f"<testsuites><testsuite>{''.join(cases)}</testsuite></testsuites>")
+  return run_mutants.first_failure(xml)
+
+
+@pytest.mark.parametrize(
+  ("body", "outcome"),
+  [
+    ('<failure message="AssertionError: candidate vs oracle ...">x</failure>', "killed"),
+    ('<failure message="Failed: DID NOT RAISE">x</failure>', "killed"),
+    ('<failure message="TypeError: bad operand">x</failure>', "errored"),
+    ('<error message="failed on setup with ImportError">x</error>', "errored"),
+    (
+      '<failure message="ExceptionGroup: Hypothesis found 2 distinct failures.">'
+      + GROUP.format(kind="AssertionError", kind2="AssertionError")
+      + "</failure>",
+      "killed",
+    ),
+    (
+      '<failure message="ExceptionGroup: Hypothesis found 2 distinct failures.">'
+      + GROUP.format(kind="AssertionError", kind2="ValueError")
+      + "</failure>",
+      "errored",
+    ),
+  ],
+)
+def test_a_mutant_is_killed_only_by_a_failed_assertion(tmp_path, body, outcome):
+  passed = CASE.format(name="test_before", body="")
+  got, name, n = _verdict(tmp_path, passed, CASE.format(name="test_it", body=body), passed)
+  assert got == outcome
+  assert name.startswith("test_parity_oracle::test_it")
+  assert n == 3
+
+
+def test_no_failure_is_no_verdict(tmp_path):
+  assert _verdict(tmp_path, CASE.format(name="test_ok", body=""))[0] == ""
+
+
+def test_summary_has_one_line_per_item_with_both_sides():
+  rows = [
+    {"item": "1", "side": "legacy", "outcome": "passed"},
+    {"item": "1", "side": "candidate", "outcome": "FAILED"},
+    {"item": "2", "side": "claim", "outcome": "passed", "verdict": "corrected"},
+  ]
+  lines = checklist_report.summary(rows)
+  by_item = {ln.split()[0]: ln.split()[1:4] for ln in lines[4:]}
+  assert list(by_item) == list(checklist_report.ITEMS)
+  assert by_item["1"] == ["ok", "FAILED", "-"]
+  assert by_item["2"] == ["-", "-", "corrected"]
+
+
+def test_runner_loads_the_plugin_and_keeps_junit_properties():
+  args = runner.pytest_args("pkg.mod:fn", junitxml="out.xml")
+  assert args[:2] == ["-p", runner.PLUGIN]
+  assert args[args.index("--candidate") + 1] == "pkg.mod:fn"
+  assert "junit_family=xunit1" in args  # record_property needs xunit1
+  assert all(m in args for m in runner.MODULES)
+
+
+def test_jaxid_check_runs_the_shipped_suite_from_any_folder(tmp_path):
+  """`jaxid check` from an empty folder: the suite is imported from jaxid_parity, in-process."""
+  env = dict(os.environ, HYPOTHESIS_PROFILE="ci")
+  env["PYTHONPATH"] = os.pathsep.join(
+    [str(Path(jaxid_parity.__file__).parents[1]), env.get("PYTHONPATH", "")]
+  )
+  if jax.config.jax_compilation_cache_dir:
+    env.setdefault("JAX_COMPILATION_CACHE_DIR", str(jax.config.jax_compilation_cache_dir))
+  spec = "jaxid_parity.adapters:jaxid_candidate"
+  cmd = [sys.executable, "-m", "jaxid.cli", "check", "--candidate", spec]
+  cmd += ["--", "-k", "test_contact_rule_edges and flight", "-p", "no:cacheprovider"]
+  proc = subprocess.run(
+    cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False
+  )
+  assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+  assert "1 passed" in proc.stdout
+  assert f"parity: {spec} on gait_lowerbody" in proc.stdout
