@@ -33,33 +33,8 @@ import numpy as np
 from mujoco import mjx
 
 from jaxid import contract
+from jaxid.diagnostics import count_compiles
 from jaxid.model import FOOT_NAMES, body_ids
-
-# jax.monitoring event recorded once per XLA executable built (compiled, or loaded from the
-# persistent compilation cache): the per-frame compile counts come from it.
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
-
-
-class CompileCounter:
-  """Counts XLA compilations (and their seconds) while registered as a jax.monitoring listener."""
-
-  def __init__(self):
-    self.count = 0
-    self.seconds = 0.0
-    self.names: list[str] = []
-
-  def __call__(self, event: str, duration: float, **kwargs) -> None:
-    if event == COMPILE_EVENT:
-      self.count += 1
-      self.seconds += duration
-      self.names.append(str(kwargs.get("fun_name", "?")))
-
-  def __enter__(self) -> CompileCounter:
-    jax.monitoring.register_event_duration_secs_listener(self)
-    return self
-
-  def __exit__(self, *exc) -> None:
-    jax.monitoring.unregister_event_duration_listener(self)
 
 
 def _plural(n: int) -> str:
@@ -113,7 +88,7 @@ def run_inverse_dynamics_loop(
   compile_seconds = []
   previous_mjx_data = None  # the MJX data carried from one frame to the next
 
-  with CompileCounter() as compiles:
+  with count_compiles() as compiles:  # XLA compilations, cache hits included
     # ANTI-PATTERN 1: Python for loop with if t == 0
     for t in range(num_timesteps):
       # ANTI-PATTERN 2: time.time() calls
