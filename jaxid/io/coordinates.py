@@ -28,42 +28,18 @@ from jaxid.errors import InputError
 from jaxid.kinematics import coupling, from_qpos, pelvis
 from jaxid.kinematics.differences import JointLayout
 from jaxid.kinematics.filters import DEFAULT_CUTOFF, DEFAULT_ORDER, filtfilt
-from jaxid.kinematics.pelvis import OS_TO_MJ, check_ground, mj_to_os, os_to_mj
-from jaxid.models.myolegs import MYOLEG_GROUND, MYOLEG_MODEL_NAME
+from jaxid.kinematics.pelvis import OS_TO_MJ, check_ground
+from jaxid.kinematics.pelvis import mj_to_os as mj_to_os
+from jaxid.kinematics.pelvis import os_to_mj as os_to_mj
+from jaxid.models.myolegs import MYOLEG_GROUND as MYOLEG_GROUND
+from jaxid.models.opensim_names import NAME_MAPS as NAME_MAPS
+from jaxid.models.opensim_names import model_ground as model_ground
+from jaxid.models.opensim_names import register_name_map as register_name_map
+from jaxid.models.opensim_names import registered
 
 PELVIS = ("pelvis_tx", "pelvis_ty", "pelvis_tz", "pelvis_tilt", "pelvis_list", "pelvis_rotation")
 # OpenSim lists the pelvis rotations first in its coordinate files.
 PELVIS_FILE_ORDER = (3, 4, 5, 0, 1, 2)
-
-NAME_MAPS: dict[str, dict] = {}
-
-
-def register_name_map(
-  model_name: str, mapping: dict | None = None, ground=None, root_offset=None
-) -> None:
-  """Defaults for models whose MJCF model name is model_name: a name map, a ground rotation
-  (v_MuJoCo = ground @ v_OpenSim) and a root offset quaternion; None keeps the default."""
-  NAME_MAPS[model_name] = {
-    "name_map": None if mapping is None else dict(mapping),
-    "ground": ground,
-    "root_offset": root_offset,
-  }
-
-
-register_name_map(MYOLEG_MODEL_NAME, ground=MYOLEG_GROUND)
-
-
-def _registered(m) -> dict:
-  return NAME_MAPS.get(bytes(m.names).split(b"\0", 1)[0].decode(), {})
-
-
-def model_ground(model) -> np.ndarray:
-  """The model's ground rotation (v_MuJoCo = G v_OpenSim): its opensim_ground attribute, else the
-  registry's, else OS_TO_MJ."""
-  g = getattr(model, "opensim_ground", None)
-  if g is None:
-    g = _registered(getattr(model, "mj_model", model)).get("ground")
-  return check_ground(OS_TO_MJ if g is None else g)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,12 +109,12 @@ class CoordinateMap:
   ) -> CoordinateMap:
     """From a jaxid Model or MjModel; options as in the module docstring."""
     m = getattr(model, "mj_model", model)
-    registered = _registered(m)
+    options = registered(m)
 
     def option(value, attr, key):
       if value is None:
         value = getattr(model, attr, None)
-      return registered.get(key) if value is None else value
+      return options.get(key) if value is None else value
 
     name_map = dict(option(name_map, "coordinate_names", "name_map") or {})
     ground = option(ground, "opensim_ground", "ground")

@@ -1,5 +1,6 @@
 """Models: the registry and loading (registry.py), exact pruning for inverse dynamics
-(prune.py) and MyoLeg from myo-sim (myolegs.py, loaded on first use: an optional extra)."""
+(prune.py), MyoLeg from myo-sim (myolegs.py; myo-sim, an optional extra, is imported on first
+use) and what each model calls its OpenSim coordinates and ground (opensim_names.py)."""
 
 from jaxid.models.prune import PruneReport, PruneWarning, prune_for_inverse, prune_spec
 from jaxid.models.registry import (
