@@ -18,8 +18,9 @@ of the wrench [grf, (cop - xipos) x grf + moment] that jaxid puts in xfrc_applie
 wrench itself is never formed per frame.
 
 `run_literal` is the straightforward variant that the issue describes (xfrc_applied per frame,
-mj_rnePostConstraint for cfrc_ext, mju_* 3-vector helpers into preallocated buffers); it
-cross-checks `run` and shows what the shortcut saves.
+mj_rnePostConstraint for cfrc_ext, mju_* 3-vector helpers into preallocated buffers): it shows
+what the shortcut saves. The benchmark rows check both against the parity harness's oracle.
+Output keys, foot fields, sides, shapes and the contact rule come from jaxid.contract.
 
 Both compute in float64 (MuJoCo C has no float32).
 """
