@@ -233,3 +233,10 @@ def test_trim_is_noted(trial_dir, tmp_path):
   )
   assert f"GRF: {tmp_path / 'late.mot'} (resampled)" in out
   assert "note: trimmed to the GRF's time range, dropped (1, 0) frames (start, end)" in out
+
+
+@pytest.mark.parametrize("frames", ["1", "2", "3"])
+def test_sample_with_too_few_frames_writes_nothing(tmp_path, frames):
+  line = _refused(["sample", "--out-dir", str(tmp_path / "s"), "--frames", frames])
+  assert line.startswith(f"jaxid: error: sample trial of {frames} frames: ")
+  assert not (tmp_path / "s").exists()

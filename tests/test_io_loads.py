@@ -179,3 +179,17 @@ def test_trim_to_the_grfs_time_range(gait_model, tmp_path):
     grf.overlap(
       storage.read_table(files["coordinates"]), dataclasses.replace(late, time=late.time + 0.3805)
     )
+
+
+@pytest.mark.parametrize(
+  ("change", "row"),
+  [(lambda t: t.__setitem__(7, t[7] + 9e-6), 8), (lambda t: t.__setitem__([3, 4], t[[4, 3]]), 4)],
+)
+def test_time_mismatch_names_the_first_differing_row(change, row):
+  """9 us of jitter, or two swapped rows, describe alike: the message names where they part."""
+  time = np.arange(20) * DT
+  t = time.copy()
+  change(t)
+  table = storage.Table(["x"], t, np.zeros((20, 1)), path="grf.mot")
+  with pytest.raises(jaxid.InputError, match=rf"100 Hz\) at row {row}: [\d.]+ s vs [\d.]+ s; pass"):
+    grf.align(time, table)

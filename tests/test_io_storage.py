@@ -68,6 +68,11 @@ def test_reads_storage_style_and_simm_headers(tmp_path):
       "a\nendheader\ntime\tx\n0\t1\n0.01\tnan\n0.02\tNaN\n",
       r"2 rows hold NaN or Inf \(first at time 0.01 s, row 2; columns \['x'\]\)",
     ),
+    ("a\ninDegrees=maybe\nendheader\ntime\tx\n0\t1\n", "inDegrees=maybe is neither yes nor no"),
+    (
+      "a\nendheader\ntime\t\tx\n0\t1\t2\n",
+      r"line 3 \(the column labels\) has no label for column 2",
+    ),
   ],
 )
 def test_bad_files_give_one_clear_error(tmp_path, text, match):
@@ -83,3 +88,11 @@ def test_missing_columns_are_named():
   t = storage.Table(["a", "b"], [0.0, 0.01], np.zeros((2, 2)), path="x.mot")
   with pytest.raises(jaxid.InputError, match=r"x.mot: missing columns \['c', 'd'\]"):
     t.columns(["a", "c", "d"])
+
+
+def test_trailing_tab_on_the_label_line_adds_no_column(tmp_path):
+  p = tmp_path / "t.mot"
+  p.write_text("a\ninDegrees=no\nendheader\ntime\tx\ty\t\n0\t1\t2\n0.01\t3\t4\t\n")
+  t = storage.read_table(p)
+  assert t.labels == ["x", "y"]
+  np.testing.assert_array_equal(t.data, [[1.0, 2.0], [3.0, 4.0]])

@@ -137,3 +137,20 @@ def test_float64_run_reads_big_values(gait_model, files, tmp_path):
 
 def test_classic_names_stay_importable_from_trial():
   assert trial_io.classic_external_loads is external_loads.classic_external_loads
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_too_few_frames_name_the_file(gait_model, files, tmp_path, n):
+  ik = _ik(files)
+  path = tmp_path / "short.mot"
+  storage.write_table(path, dataclasses.replace(ik, time=ik.time[:n], data=ik.data[:n]))
+  with pytest.raises(jaxid.InputError, match=rf"^{path}: qpos: finite differences .* got {n}\.$"):
+    trial_io.read_trial(gait_model, path, files["grf"], files["external_loads"], cutoff=-1)
+
+
+def test_sample_refuses_a_trial_it_could_not_read_back(gait_model, tmp_path):
+  with pytest.raises(
+    jaxid.InputError, match=r"^sample trial of 3 frames: coordinates: qpos: finite"
+  ):
+    trial_io.write_sample(tmp_path / "s", gait_model, n_frames=3)
+  assert not (tmp_path / "s").exists()

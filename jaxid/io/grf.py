@@ -151,9 +151,13 @@ def align(kin_time, table: Table, resample: bool = False, what: str = "grf") -> 
     return f"{len(x)} rows, {x[0]:g}..{x[-1]:g} s, {rate:.4g} Hz"
 
   if not resample:
+    first = ""
+    if len(t) == len(kin_time):  # same length: say where they part
+      r = int(np.argmax(np.abs(t - kin_time) > 1e-6))
+      first = f" at row {r + 1}: {t[r]:.9g} s vs {kin_time[r]:.9g} s"
     raise InputError(
       f"{table._where()}: its time column ({describe(t)}) differs from the"
-      f" coordinates' ({describe(kin_time)}); pass --resample-grf"
+      f" coordinates' ({describe(kin_time)}){first}; pass --resample-grf"
       f" (resample=True) to interpolate the {what} onto the coordinates' times."
     )
   tol = 1e-6

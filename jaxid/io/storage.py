@@ -121,11 +121,15 @@ def read_table(path: str | os.PathLike, allow_nan: bool = False) -> Table:
   body = [(i, ln) for i, ln in enumerate(lines[end + 1 :], start=end + 2) if ln.strip()]
   if not body:
     raise InputError(f"{path}: no column labels after 'endheader'.")
-  label_line = body[0][1]
+  label_no, label_line = body[0][0], body[0][1].strip()  # a trailing tab adds no column
   labels = label_line.split("\t") if "\t" in label_line else label_line.split()
   labels = [s.strip() for s in labels]
   if not labels or labels[0].lower() != "time":
     raise InputError(f"{path}: the first column must be 'time', got {labels[:1]}.")
+  if "" in labels:
+    raise InputError(
+      f"{path}: line {label_no} (the column labels) has no label for column {labels.index('') + 1}."
+    )
   rows = []
   for lineno, ln in body[1:]:
     parts = ln.split()
@@ -168,6 +172,8 @@ def read_table(path: str | os.PathLike, allow_nan: bool = False) -> Table:
         " (e.g. interpolate) before inverse dynamics."
       )
   in_deg = parse_bool(meta["inDegrees"]) if "inDegrees" in meta else None
+  if "inDegrees" in meta and in_deg is None:
+    raise InputError(f"{path}: header line inDegrees={meta['inDegrees']} is neither yes nor no.")
   dup = sorted({k for k in labels if labels.count(k) > 1})
   if dup:
     raise InputError(f"{path}: duplicate column labels {dup}.")

@@ -164,7 +164,10 @@ def read_trial(
       table, trimmed = overlap(table, gt)
   dt = table.dt()
   values, given, ignored = coordinate_values(cmap, table, in_degrees, ignore_unknown)
-  kin = cmap.kinematics(values, dt, cutoff, coupled_values=given)
+  try:
+    kin = cmap.kinematics(values, dt, cutoff, coupled_values=given)
+  except InputError as e:  # too few frames for the filter or the differences: name the file
+    raise InputError(f"{table.path or 'coordinates'}: {e}") from None
   enabled = filters.filter_enabled(cutoff)
   info = TrialInfo(
     table.time, dt, cmap, ignored, cutoff=float(cutoff) if enabled else None, trimmed=trimmed
@@ -232,7 +235,6 @@ def write_sample(
 
   model = model if model is not None else jaxid.load_model("gait_lowerbody")
   trial = jaxid.sample_trial(model, n_frames=n_frames, seed=seed, dt=dt)
-  os.makedirs(out_dir, exist_ok=True)
   cmap = CoordinateMap.from_model(model, name_map)
   if np.any(np.asarray(trial.loads.ext_forces)):
     raise InputError("write_sample: ext_forces are not written to the GRF file.")
@@ -242,6 +244,11 @@ def write_sample(
   ext = classic_external_loads(feet)
   coordinates = coordinates_table(cmap, time, trial.kinematics.qpos, True)
   grf = grf_table(time, trial.loads, ext, "grf", feet, cmap.ground)
+  try:  # write only what read_trial reads back
+    read_trial(model, coordinates, grf, ext, cutoff=-1, name_map=name_map, dtype=np.float64)
+  except InputError as e:
+    raise InputError(f"sample trial of {n_frames} frames: {e}") from None
+  os.makedirs(out_dir, exist_ok=True)
   write_table(paths["coordinates"], coordinates)
   write_table(paths["grf"], grf)
   write_external_loads(paths["external_loads"], ext, "grf.mot")
