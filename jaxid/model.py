@@ -91,10 +91,47 @@ def prepare(mj_model: mujoco.MjModel) -> mujoco.MjModel:
   return mj_model
 
 
+def check_equalities(mj_model: mujoco.MjModel) -> None:
+  """InputError naming the first active connect or weld equality: their constraint forces
+  would enter the joint torques with no external wrench to show for them (jaxid's contact_force
+  and the MuJoCo C oracle disagree on such models), so they are refused, not approximated.
+  Joint equalities (couplings such as MyoLeg's knee) are supported."""
+  refused = {int(mujoco.mjtEq.mjEQ_CONNECT): "connect", int(mujoco.mjtEq.mjEQ_WELD): "weld"}
+  for i in range(mj_model.neq):
+    kind = refused.get(int(mj_model.eq_type[i]))
+    if kind and mj_model.eq_active0[i]:
+      name = mj_model.equality(i).name or f"#{i}"
+      raise InputError(
+        f"mj_model: the {kind} equality {name!r} is not supported (only joint equalities are);"
+        ' remove it or set active="false" in the MJCF.'
+      )
+
+
+def foot_names(body_names) -> tuple[str, str]:
+  """Two distinct body names, neither the world; InputError naming body_names otherwise."""
+  if isinstance(body_names, str | bytes):
+    raise InputError(
+      f"body_names: expected two body names (left, right), got the string {body_names!r}."
+    )
+  names = tuple(body_names)
+  if len(names) != 2 or not all(isinstance(n, str) for n in names):
+    raise InputError(f"body_names: expected two foot bodies (left, right), got {body_names!r}.")
+  if names[0] == names[1]:
+    raise InputError(f"body_names: expected two different bodies, got {names[0]!r} twice.")
+  if "world" in names:
+    raise InputError(
+      "body_names: the world body cannot carry a foot load (MuJoCo ignores wrenches on it)."
+    )
+  return names
+
+
 def from_mj_model(mj_model: mujoco.MjModel, body_names=FOOT_NAMES) -> Model:
   """Wrap an existing MjModel (contact is disabled on it in place)."""
-  ids = body_ids(mj_model, tuple(body_names))
-  if len(ids) != 2:
-    raise InputError(f"body_names: expected two foot bodies (left, right), got {body_names!r}.")
-  mj_model = prepare(mj_model)
-  return Model(mj_model, ids, tuple(body_names))
+  names = foot_names(body_names)
+  ids = body_ids(mj_model, names)
+  if 0 in ids:
+    raise InputError(
+      "body_names: the world body cannot carry a foot load (MuJoCo ignores wrenches on it)."
+    )
+  check_equalities(mj_model)
+  return Model(prepare(mj_model), ids, names)

@@ -139,11 +139,20 @@ def _normalised(xp, qpos, adrs, norms):
   return qpos
 
 
-@functools.partial(jax.jit, static_argnames=("adrs", "to_f32"))
-def _device_summary(arrays: dict, qpos, adrs: tuple, to_f32: tuple):
-  sums = {k: _summary(jnp, x, f) for (k, x), f in zip(arrays.items(), to_f32)}
-  norms, quat_bad = _quat_summary(jnp, qpos, adrs)
-  return sums, quat_bad, _normalised(jnp, qpos, adrs, norms), norms
+def _flags(xp, arrays: dict, adrs: tuple, to_f32: tuple):
+  """Every value check at once: per field (first non-finite, first float32 overflow), per
+  quaternion (norms, first off-unit), the first non-zero world-body wrench (flat indices, -1
+  for none), and qpos with its quaternions renormalised."""
+  sums = {k: _summary(xp, x, f) for (k, x), f in zip(arrays.items(), to_f32)}
+  qpos = arrays["kinematics.qpos"]
+  norms, quat_bad = _quat_summary(xp, qpos, adrs)
+  world = (arrays["loads.ext_forces"][..., 0, :] != 0).reshape(-1)
+  world_bad = xp.where(xp.any(world), xp.argmax(world), -1)
+  fixed = _normalised(xp, qpos, adrs, norms) if adrs else qpos
+  return sums, quat_bad, world_bad, norms, fixed
+
+
+_device_flags = jax.jit(functools.partial(_flags, jnp), static_argnames=("adrs", "to_f32"))
 
 
 def check_values(mj_model: mujoco.MjModel, trial: Trial) -> Trial:
@@ -157,15 +166,13 @@ def check_values(mj_model: mujoco.MjModel, trial: Trial) -> Trial:
   # float64 NumPy data is cast to float32 at the jit boundary unless x64 is on.
   to_f32 = {k: not x64 and x.dtype == np.float64 for k, x in fields.items()}
   qpos, adrs = fields["kinematics.qpos"], quat_addresses(mj_model)
+  flags = tuple(to_f32.values())
   if all(isinstance(x, np.ndarray) for x in fields.values()):
-    sums = {k: _summary(np, x, to_f32[k]) for k, x in fields.items()}
-    norms, quat_bad = _quat_summary(np, qpos, adrs)
-    fixed = None
+    sums, quat_bad, world_bad, norms, fixed = _flags(np, fields, adrs, flags)
   else:
     arrays = {k: jnp.asarray(x) for k, x in fields.items()}
-    out = _device_summary(arrays, jnp.asarray(qpos), adrs, tuple(to_f32.values()))
-    sums, quat_bad, fixed, norms = out
-    sums, quat_bad = jax.device_get((sums, quat_bad))  # a few integers, not the arrays
+    sums, quat_bad, world_bad, norms, fixed = _device_flags(arrays, adrs=adrs, to_f32=flags)
+    sums, quat_bad, world_bad = jax.device_get((sums, quat_bad, world_bad))  # a few integers
   for name, (bad, big) in sums.items():
     x = fields[name]
     if int(bad) >= 0:
@@ -186,10 +193,14 @@ def check_values(mj_model: mujoco.MjModel, trial: Trial) -> Trial:
         f"kinematics.qpos: expected unit quaternions at qpos[{a}:{a + 4}] (within"
         f" {QUAT_TOL}), got norm {float(n[idx]):.6g} at {_where(idx, lead)}."
       )
+  if int(world_bad) >= 0:
+    idx = np.unravel_index(int(world_bad), qpos.shape[:-1] + (6,))
+    raise InputError(
+      f"loads.ext_forces: a non-zero wrench on the world body (index 0) at {_where(idx, lead)};"
+      " MuJoCo ignores wrenches on the world: put it on the body it acts on."
+    )
   if not adrs:
     return trial
-  if fixed is None:
-    fixed = _normalised(np, qpos, adrs, norms)
   return trial.replace(kinematics=trial.kinematics.replace(qpos=fixed))
 
 

@@ -66,3 +66,37 @@ def test_load_by_path_and_bad_names(tmp_path):
     jaxid.load_model(tmp_path / "missing.xml")
   with pytest.raises(jaxid.InputError, match="body_names.*foot_x.*pelvis"):
     jaxid.load_model("gait_lowerbody", body_names=("foot_x", "calcn_r"))
+
+
+def _with_equality(kind: str, active: str = "true") -> mujoco.MjModel:
+  spec = mujoco.MjSpec.from_file(models.bundled_path("gait_lowerbody"))
+  eq = spec.add_equality(name=f"test_{kind}", active=active == "true")
+  eq.type = {"connect": mujoco.mjtEq.mjEQ_CONNECT, "weld": mujoco.mjtEq.mjEQ_WELD}[kind]
+  eq.objtype = mujoco.mjtObj.mjOBJ_BODY
+  eq.name1, eq.name2 = "calcn_l", "world"
+  return spec.compile()
+
+
+@pytest.mark.parametrize("kind", ["connect", "weld"])
+def test_connect_and_weld_equalities_refused_by_name(kind):
+  """Their constraint forces would enter the joint torques unreported: refused, not approximated."""
+  with pytest.raises(
+    jaxid.InputError, match=rf"the {kind} equality 'test_{kind}' is not supported"
+  ):
+    jaxid.model.from_mj_model(_with_equality(kind))
+  jaxid.model.from_mj_model(_with_equality(kind, active="false"))  # inactive: nothing to refuse
+
+
+@pytest.mark.parametrize(
+  ("names", "match"),
+  [
+    ("calcn_l", r"body_names: expected two body names \(left, right\), got the string 'calcn_l'"),
+    (("calcn_l", "calcn_l"), r"body_names: expected two different bodies, got 'calcn_l' twice"),
+    (("world", "pelvis"), r"body_names: the world body cannot carry a foot load"),
+    (("calcn_l",), r"body_names: expected two foot bodies"),
+    (("calcn_l", "heel"), r"body_names: \['heel'\] not in the model"),
+  ],
+)
+def test_foot_body_names_checked(gait_model, names, match):
+  with pytest.raises(jaxid.InputError, match=match):
+    jaxid.model.from_mj_model(gait_model.mj_model, names)

@@ -268,3 +268,14 @@ def test_check_finite_through_the_api_eager_and_inside_jit(gait_model, good):
   np.testing.assert_allclose(inside, plain["joint_torques"], rtol=0, atol=1e-5 * 1e3)
   with pytest.raises(Exception, match="non-finite joint_torques at frame 3"):  # noqa: PT011
     jax.block_until_ready(user_fn(jnp.asarray(qacc)))
+
+
+def test_world_body_wrench_refused(gait_model, good):
+  """MuJoCo ignores xfrc_applied on the world body: a load there would vanish silently."""
+  ext = np.array(good.loads.ext_forces)
+  ext[3, 0, 2] = 50.0
+  with pytest.raises(jaxid.InputError, match=r"loads\.ext_forces: .*world body .*frame 3"):
+    run(gait_model, put(good, "loads.ext_forces", ext))
+  on_device = put(jax.tree.map(jnp.asarray, good), "loads.ext_forces", jnp.asarray(ext))
+  with pytest.raises(jaxid.InputError, match=r"loads\.ext_forces: .*world body .*frame 3"):
+    run(gait_model, on_device)
