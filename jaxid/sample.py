@@ -12,6 +12,8 @@ root residual of a sample trial is therefore float64 round-off (see docs/model.m
 
 from __future__ import annotations
 
+from typing import Any
+
 import mujoco
 import numpy as np
 
@@ -204,7 +206,7 @@ def _support_loads(f_tot, m_tot, weights, nominal):
 
 
 def sample_trial(
-  model=None, n_frames: int = 200, seed: int = 0, dt: float = 0.01, ext_forces: bool = False
+  model: Any = None, n_frames: int = 200, seed: int = 0, dt: float = 0.01, ext_forces: bool = False
 ) -> Trial:
   """A walking trial of n_frames frames at dt seconds, float64 NumPy arrays.
 

@@ -19,11 +19,14 @@ model name (``register_name_map``), else the default.
 from __future__ import annotations
 
 import dataclasses
+from types import ModuleType
+from typing import Any
 
 import jax.numpy as jnp
 import mujoco
 import numpy as np
 
+from jaxid.contract import Array
 from jaxid.errors import InputError
 from jaxid.kinematics import coupling, from_qpos, pelvis
 from jaxid.kinematics.differences import JointLayout
@@ -36,6 +39,7 @@ from jaxid.models.opensim_names import NAME_MAPS as NAME_MAPS
 from jaxid.models.opensim_names import model_ground as model_ground
 from jaxid.models.opensim_names import register_name_map as register_name_map
 from jaxid.models.opensim_names import registered
+from jaxid.types import Kinematics
 
 PELVIS = ("pelvis_tx", "pelvis_ty", "pelvis_tz", "pelvis_tilt", "pelvis_list", "pelvis_rotation")
 # OpenSim lists the pelvis rotations first in its coordinate files.
@@ -105,13 +109,17 @@ class CoordinateMap:
 
   @classmethod
   def from_model(
-    cls, model, name_map: dict | None = None, ground=None, root_offset=None
+    cls,
+    model: Any,
+    name_map: dict | None = None,
+    ground: Array | None = None,
+    root_offset: Array | None = None,
   ) -> CoordinateMap:
     """From a jaxid Model or MjModel; options as in the module docstring."""
     m = getattr(model, "mj_model", model)
     options = registered(m)
 
-    def option(value, attr, key):
+    def option(value: Any, attr: str, key: str) -> Any:
       if value is None:
         value = getattr(model, attr, None)
       return options.get(key) if value is None else value
@@ -159,11 +167,11 @@ class CoordinateMap:
       raise InputError(f"name_map: coordinate names {dup} are used by more than one joint.")
     return out
 
-  def os_to_mj(self, v) -> np.ndarray:
+  def os_to_mj(self, v: Array) -> np.ndarray:
     """OpenSim ground vectors (..., 3) in the model's MuJoCo world: ground @ v."""
     return os_to_mj(v, self.ground)
 
-  def mj_to_os(self, v) -> np.ndarray:
+  def mj_to_os(self, v: Array) -> np.ndarray:
     """The model's MuJoCo world vectors (..., 3) in OpenSim's ground: ground' @ v."""
     return mj_to_os(v, self.ground)
 
@@ -186,7 +194,9 @@ class CoordinateMap:
     """Position of a coordinate in self.names."""
     return self._index[name]
 
-  def to_qpos(self, values, xp=np, coupled_values: dict | None = None):
+  def to_qpos(
+    self, values: Array, xp: ModuleType = np, coupled_values: dict | None = None
+  ) -> Array:
     """qpos (T, nq) from coordinate values (T, n) in self.names order (rad, m).
 
     xp: numpy or jax.numpy (differentiable in values). coupled_values: {name: (T,)} for coupled
@@ -222,7 +232,7 @@ class CoordinateMap:
     keep = {c.joint for c in coupling.couplings(self.mj_model)} - follow
     return coupling.couple_kinematics(self.mj_model, xp.stack(cols, axis=1), given=keep)[0]
 
-  def from_qpos(self, qpos) -> np.ndarray:
+  def from_qpos(self, qpos: Array) -> np.ndarray:
     """Coordinate values (T, n) in self.names order (rad, m) from qpos (T, nq), NumPy."""
     qpos = np.atleast_2d(np.asarray(qpos, np.float64))
     out = np.zeros((qpos.shape[0], len(self.coordinates)))
@@ -236,7 +246,7 @@ class CoordinateMap:
         out[:, i] = free[:, c.free]
     return out
 
-  def coupled_from_qpos(self, qpos) -> np.ndarray:
+  def coupled_from_qpos(self, qpos: Array) -> np.ndarray:
     """Values (T, ncoupled) of the coupled coordinates, in coupled_coordinates order."""
     qpos = np.atleast_2d(np.asarray(qpos, np.float64))
     return (
@@ -245,7 +255,9 @@ class CoordinateMap:
       else np.zeros((qpos.shape[0], 0))
     )
 
-  def generalized_forces(self, qpos, qfrc, project: bool = True) -> tuple[list[str], np.ndarray]:
+  def generalized_forces(
+    self, qpos: Array, qfrc: Array, project: bool = True
+  ) -> tuple[list[str], np.ndarray]:
     """(labels, values (T, n)): MuJoCo generalized forces (T, nv) as OpenSim's ID output.
 
     Hinge/slide: scale * qfrc[dof] as <name>_moment (N m) / <name>_force (N); the free joint:
@@ -271,20 +283,20 @@ class CoordinateMap:
         out[:, i] = free[:, c.free]
     return [c.force_label for c in coords], out
 
-  def project_coupled(self, qpos, qfrc) -> np.ndarray:
+  def project_coupled(self, qpos: Array, qfrc: Array) -> np.ndarray:
     """G' qfrc (T, nv): coupled joints' entries moved onto the joints they follow (then zero)."""
     qpos = np.atleast_2d(np.asarray(qpos, np.float64))
     return coupling.project_coupled(self.mj_model, qpos, np.atleast_2d(qfrc))
 
   def kinematics(
     self,
-    values,
+    values: Array,
     dt: float,
-    cutoff=DEFAULT_CUTOFF,
+    cutoff: float | None = DEFAULT_CUTOFF,
     order: int = DEFAULT_ORDER,
     coupled_values: dict | None = None,
-    xp=np,
-  ):
+    xp: ModuleType = np,
+  ) -> Kinematics:
     """Kinematics from coordinate values (T, n): filter the coordinates (as OpenSim's ID tool
     does), build qpos, then finite differences on the manifold. xp: numpy or jax.numpy
     (differentiable in values; dt, cutoff, order static)."""
@@ -294,6 +306,12 @@ class CoordinateMap:
     qpos = self.to_qpos(values, xp, coupled_values)
     return from_qpos.from_qpos(self.layout, qpos, dt, None, order, xp)
 
-  def kinematics_jax(self, values, dt: float, cutoff=DEFAULT_CUTOFF, order: int = DEFAULT_ORDER):
+  def kinematics_jax(
+    self,
+    values: Array,
+    dt: float,
+    cutoff: float | None = DEFAULT_CUTOFF,
+    order: int = DEFAULT_ORDER,
+  ) -> Kinematics:
     """kinematics with xp=jax.numpy (trace it under jit)."""
     return self.kinematics(values, dt, cutoff, order, xp=jnp)

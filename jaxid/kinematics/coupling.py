@@ -10,12 +10,14 @@ positions and derivatives, dependents first for projected forces; a cycle is an 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 
 import jax
 import jax.numpy as jnp
 import mujoco
 import numpy as np
 
+from jaxid.contract import Array
 from jaxid.errors import InputError
 
 
@@ -51,7 +53,7 @@ def couplings(mj_model: mujoco.MjModel) -> tuple[Coupling, ...]:
       )
     found[j1] = (j2, tuple(float(v) for v in m.eq_data[e, :5]))
 
-  def depth(j, seen=()):
+  def depth(j: int, seen: tuple[int, ...] = ()) -> int:
     if j in seen:
       names = [m.joint(i).name for i in seen]
       raise InputError(f"mj_model: joint equality constraints form a cycle through {names}.")
@@ -91,7 +93,13 @@ def _copy(x, xp):
   return None if x is None else (np.array(x, float, copy=True) if xp is np else jnp.asarray(x))
 
 
-def couple_kinematics(mj_model: mujoco.MjModel, qpos, qvel=None, qacc=None, given=()):
+def couple_kinematics(
+  mj_model: mujoco.MjModel,
+  qpos: Array,
+  qvel: Array | None = None,
+  qacc: Array | None = None,
+  given: Collection[str] = (),
+) -> tuple[Array, Array | None, Array | None]:
   """Set each joint that a joint equality couples from the joint it follows.
 
   q1 = q1_0 + p(x), qvel1 = p'(x) qvel2, qacc1 = p'(x) qacc2 + p''(x) qvel2**2 with
@@ -119,7 +127,7 @@ def couple_kinematics(mj_model: mujoco.MjModel, qpos, qvel=None, qacc=None, give
   return qpos, qvel, qacc
 
 
-def project_coupled(mj_model: mujoco.MjModel, qpos, qfrc):
+def project_coupled(mj_model: mujoco.MjModel, qpos: Array, qfrc: Array) -> Array:
   """Generalized forces on the independent coordinates: G' qfrc, with G = dq/dq_independent.
 
   Each coupled dof's entry times p'(x) is added to the joint it follows (dependents first, so

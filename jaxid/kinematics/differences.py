@@ -9,10 +9,13 @@ second-order ones. NumPy or JAX through ``xp``.
 from __future__ import annotations
 
 import dataclasses
+from types import ModuleType
+from typing import Any
 
 import mujoco
 import numpy as np
 
+from jaxid.contract import Array
 from jaxid.errors import InputError
 from jaxid.kinematics.quaternions import normalize, quat_conj, quat_log, quat_mul
 
@@ -34,7 +37,7 @@ class JointLayout:
   quat_v: tuple[int, ...]
 
   @classmethod
-  def from_model(cls, model) -> JointLayout:
+  def from_model(cls, model: Any) -> JointLayout:
     """From a jaxid Model, a mujoco.MjModel or a JointLayout (returned as is)."""
     if isinstance(model, JointLayout):
       return model
@@ -128,7 +131,7 @@ def _derivative(layout: JointLayout, qpos, dt, order, xp):
   return values[:, perm]
 
 
-def velocities(layout: JointLayout, qpos, dt: float, xp=np):
+def velocities(layout: JointLayout, qpos: Array, dt: float, xp: ModuleType = np) -> Array:
   """qvel (T, nv) from qpos (T, nq) by second-order central differences.
 
   Interior frames: (r(k, k+1) - r(k, k-1)) / 2 dt, where r is the displacement from frame k in
@@ -138,7 +141,7 @@ def velocities(layout: JointLayout, qpos, dt: float, xp=np):
   return _derivative(layout, qpos, dt, 1, xp)
 
 
-def accelerations(layout: JointLayout, qpos, dt: float, xp=np):
+def accelerations(layout: JointLayout, qpos: Array, dt: float, xp: ModuleType = np) -> Array:
   """qacc (T, nv) from qpos (T, nq): (r(k, k+1) + r(k, k-1)) / dt^2 inside, second-order
   one-sided stencils at the ends (the local angular acceleration for quaternions)."""
   return _derivative(layout, qpos, dt, 2, xp)

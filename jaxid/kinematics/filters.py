@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import functools
 import math
+from types import ModuleType
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxid.contract import Array
 from jaxid.errors import InputError
 
 DEFAULT_CUTOFF = 6.0  # Hz, OpenSim's usual lowpass_cutoff_frequency_for_coordinates
 DEFAULT_ORDER = 4
 
 
-def filter_enabled(cutoff) -> bool:
+def filter_enabled(cutoff: float | None) -> bool:
   """Whether a cutoff asks for filtering: None, -1 (OpenSim's convention) or any value <= 0
   disables it."""
   return cutoff is not None and float(cutoff) > 0
@@ -97,13 +99,13 @@ def _lfilter(b, a, x, z, xp):
 
 
 def filtfilt(
-  x,
+  x: Array,
   dt: float,
   cutoff: float | None = DEFAULT_CUTOFF,
   order: int = DEFAULT_ORDER,
   padlen: int | None = None,
-  xp=np,
-):
+  xp: ModuleType = np,
+) -> Array:
   """Zero-lag low-pass filter of x (T, ...) along axis 0 (frames), sampled every dt seconds.
 
   cutoff: Hz (None, -1 or <= 0 returns x unchanged); order: of the Butterworth design, applied
@@ -131,6 +133,12 @@ def filtfilt(
   return y[padlen : y.shape[0] - padlen].reshape(shape)
 
 
-def filtfilt_jax(x, dt: float, cutoff=DEFAULT_CUTOFF, order: int = DEFAULT_ORDER, padlen=None):
+def filtfilt_jax(
+  x: Array,
+  dt: float,
+  cutoff: float | None = DEFAULT_CUTOFF,
+  order: int = DEFAULT_ORDER,
+  padlen: int | None = None,
+) -> jax.Array:
   """filtfilt in JAX: pure and differentiable in x; dt, cutoff, order, padlen are static."""
   return filtfilt(x, dt, cutoff, order, padlen, xp=jnp)

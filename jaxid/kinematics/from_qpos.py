@@ -10,11 +10,14 @@ filtered component-wise and renormalised. To filter OpenSim coordinates before b
 from __future__ import annotations
 
 import functools
+from types import ModuleType
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxid.contract import Array
 from jaxid.errors import InputError
 from jaxid.kinematics.differences import JointLayout, accelerations, velocities
 from jaxid.kinematics.filters import DEFAULT_CUTOFF, DEFAULT_ORDER, filter_enabled, filtfilt
@@ -43,7 +46,14 @@ def _renormalize(qpos, layout, xp):
   return qpos
 
 
-def from_qpos(layout: JointLayout, qpos, dt: float, cutoff, order: int, xp=np) -> Kinematics:
+def from_qpos(
+  layout: JointLayout,
+  qpos: Array,
+  dt: float,
+  cutoff: float | None,
+  order: int,
+  xp: ModuleType = np,
+) -> Kinematics:
   """Kinematics(qpos, qvel, qacc) from qpos (T, nq) every dt seconds, filtered at cutoff Hz
   (None or <= 0: not filtered); NumPy or JAX through xp."""
   if qpos.ndim != 2 or qpos.shape[1] != layout.nq:
@@ -55,7 +65,11 @@ def from_qpos(layout: JointLayout, qpos, dt: float, cutoff, order: int, xp=np) -
 
 
 def kinematics_from_qpos(
-  model, qpos, dt: float, cutoff: float | None = DEFAULT_CUTOFF, order: int = DEFAULT_ORDER
+  model: Any,
+  qpos: Array,
+  dt: float,
+  cutoff: float | None = DEFAULT_CUTOFF,
+  order: int = DEFAULT_ORDER,
 ) -> Kinematics:
   """Kinematics from raw positions qpos (T, nq), NumPy float64.
 
@@ -67,7 +81,11 @@ def kinematics_from_qpos(
 
 
 def kinematics_from_qpos_jax(
-  model, qpos, dt: float, cutoff: float | None = DEFAULT_CUTOFF, order: int = DEFAULT_ORDER
+  model: Any,
+  qpos: Array,
+  dt: float,
+  cutoff: float | None = DEFAULT_CUTOFF,
+  order: int = DEFAULT_ORDER,
 ) -> Kinematics:
   """kinematics_from_qpos in JAX: differentiable in qpos (model, dt, cutoff, order static)."""
   layout = JointLayout.from_model(model)

@@ -8,9 +8,12 @@ MuJoCo world those axes are the columns G[:, 2], G[:, 0], G[:, 1].
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import mujoco
 import numpy as np
 
+from jaxid.contract import Array
 from jaxid.errors import InputError
 from jaxid.kinematics.quaternions import axis_angle, quat_mul, rotate
 
@@ -18,7 +21,7 @@ from jaxid.kinematics.quaternions import axis_angle, quat_mul, rotate
 OS_TO_MJ = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 
 
-def check_ground(ground) -> np.ndarray:
+def check_ground(ground: Array) -> np.ndarray:
   """ground as a float64 (3, 3) rotation; InputError for anything else."""
   g = np.asarray(ground, np.float64)
   if (
@@ -31,23 +34,25 @@ def check_ground(ground) -> np.ndarray:
   return g
 
 
-def os_to_mj(v, ground=OS_TO_MJ) -> np.ndarray:
+def os_to_mj(v: Array, ground: Array = OS_TO_MJ) -> np.ndarray:
   """OpenSim ground vectors (..., 3) in the MuJoCo world: ground @ v."""
   return np.asarray(v, np.float64) @ np.asarray(ground, np.float64).T + 0.0
 
 
-def mj_to_os(v, ground=OS_TO_MJ) -> np.ndarray:
+def mj_to_os(v: Array, ground: Array = OS_TO_MJ) -> np.ndarray:
   """MuJoCo world vectors (..., 3) in OpenSim's ground: ground' @ v."""
   return np.asarray(v, np.float64) @ np.asarray(ground, np.float64) + 0.0
 
 
-def pelvis_axes(ground=OS_TO_MJ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pelvis_axes(ground: Array = OS_TO_MJ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
   """Axes (3,) of OpenSim's pelvis sequence (ground z, x, y) in the MuJoCo world."""
   ground = np.asarray(ground, np.float64)
   return (ground[:, 2], ground[:, 0], ground[:, 1])
 
 
-def pelvis_quat(tilt, list_, rotation, ground=OS_TO_MJ, xp=np):
+def pelvis_quat(
+  tilt: Array, list_: Array, rotation: Array, ground: Array = OS_TO_MJ, xp: ModuleType = np
+) -> Array:
   """Quaternions (..., 4) of OpenSim's pelvis rotation (tilt, list, rotation (...,), rad) in
   the MuJoCo world; NumPy or JAX (differentiable in the angles)."""
   axes = pelvis_axes(ground)
@@ -55,7 +60,7 @@ def pelvis_quat(tilt, list_, rotation, ground=OS_TO_MJ, xp=np):
   return quat_mul(q, axis_angle(axes[2], rotation, xp), xp)
 
 
-def pelvis_angles(quat, offset, ground=OS_TO_MJ) -> np.ndarray:
+def pelvis_angles(quat: Array, offset: Array, ground: Array = OS_TO_MJ) -> np.ndarray:
   """(T, 3) (tilt, list, rotation) from free-joint quaternions (T, 4) = q_pelvis offset, NumPy."""
   ground = np.asarray(ground, np.float64)
   quat = quat / np.linalg.norm(quat, axis=1, keepdims=True)
@@ -73,7 +78,7 @@ def pelvis_angles(quat, offset, ground=OS_TO_MJ) -> np.ndarray:
   return out
 
 
-def euler_axes(angles, ground=OS_TO_MJ) -> np.ndarray:
+def euler_axes(angles: Array, ground: Array = OS_TO_MJ) -> np.ndarray:
   """World axes (3, T, 3) of tilt, list and rotation at pelvis angles (T, 3), NumPy."""
   axes = pelvis_axes(ground)
   n = len(angles)
@@ -84,7 +89,9 @@ def euler_axes(angles, ground=OS_TO_MJ) -> np.ndarray:
   return np.stack([np.broadcast_to(axes[0], (n, 3)), a2, a3])
 
 
-def to_free(coords, ground, offset, xp=np):
+def to_free(
+  coords: dict[int, Array], ground: Array, offset: Array, xp: ModuleType = np
+) -> tuple[Array, Array]:
   """(position (T, 3), quaternion (T, 4)) of a free joint from OpenSim's pelvis coordinates
   {0..5: (T,)} in PELVIS order (tx, ty, tz, tilt, list, rotation); offset: its qpos0 quaternion."""
   dtype = coords[0].dtype
@@ -93,14 +100,14 @@ def to_free(coords, ground, offset, xp=np):
   return pos, quat_mul(quat, xp.asarray(offset, dtype=dtype), xp)
 
 
-def from_free(qpos7, ground, offset) -> np.ndarray:
+def from_free(qpos7: Array, ground: Array, offset: Array) -> np.ndarray:
   """OpenSim's pelvis coordinates (T, 6) in PELVIS order from a free joint's qpos (T, 7), NumPy."""
   return np.concatenate(
     [qpos7[:, :3] @ ground, pelvis_angles(qpos7[:, 3:7], offset, ground)], axis=1
   )
 
 
-def free_forces(qpos7, qfrc6, ground, offset) -> np.ndarray:
+def free_forces(qpos7: Array, qfrc6: Array, ground: Array, offset: Array) -> np.ndarray:
   """OpenSim's pelvis generalized forces (T, 6) in PELVIS order from a free joint's qfrc (T, 6).
 
   Forces: the world force in ground's axes. Moments: the moment about the pelvis origin (the

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import numpy as np
 
+from jaxid.contract import Array
 
-def quat_mul(p, q, xp=np):
+
+def quat_mul(p: Array, q: Array, xp: ModuleType = np) -> Array:
   """Hamilton product p q of quaternions (..., 4)."""
   pw, px, py, pz = (p[..., i] for i in range(4))
   qw, qx, qy, qz = (q[..., i] for i in range(4))
@@ -20,12 +24,12 @@ def quat_mul(p, q, xp=np):
   )
 
 
-def quat_conj(q, xp=np):
+def quat_conj(q: Array, xp: ModuleType = np) -> Array:
   """Conjugate (the inverse of a unit quaternion) of q (..., 4)."""
   return q * xp.asarray([1.0, -1.0, -1.0, -1.0], dtype=q.dtype)
 
 
-def quat_log(q, xp=np):
+def quat_log(q: Array, xp: ModuleType = np) -> Array:
   """Rotation vector (axis * angle) (..., 3) of unit quaternions (..., 4), shortest arc.
 
   Finite gradients everywhere: the axis normalisation is replaced by its series below 1e-4.
@@ -42,18 +46,18 @@ def quat_log(q, xp=np):
   return v * factor[..., None]
 
 
-def normalize(q, xp=np):
+def normalize(q: Array, xp: ModuleType = np) -> Array:
   """q / |q| along the last axis."""
   return q / xp.sqrt(xp.sum(q * q, axis=-1, keepdims=True))
 
 
-def axis_angle(axis, angle, xp=np):
+def axis_angle(axis: Array, angle: Array, xp: ModuleType = np) -> Array:
   """Quaternions (..., 4) of rotations by angle (...,) about a fixed unit axis (3,)."""
   c, s = xp.cos(angle / 2), xp.sin(angle / 2)
   return xp.stack([c] + [s * float(a) for a in axis], axis=-1)
 
 
-def rotate(quat, v) -> np.ndarray:
+def rotate(quat: Array, v: Array) -> np.ndarray:
   """v (T, 3) rotated by the quaternions quat (T, 4) (normalised first), NumPy."""
   quat = np.asarray(quat, np.float64)
   quat = quat / np.linalg.norm(quat, axis=1, keepdims=True)

@@ -93,7 +93,7 @@ def load_myolegs_mj(prune: bool = True) -> mujoco.MjModel:
   return compile_spec(spec)
 
 
-def load_myolegs(prune: bool = True):
+def load_myolegs(prune: bool = True) -> model_lib.Model:
   """MyoLeg as a jaxid.Model (feet calcn_l, calcn_r), pruned and with contact disabled."""
   return model_lib.from_mj_model(load_myolegs_mj(prune))
 

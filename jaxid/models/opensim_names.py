@@ -7,8 +7,12 @@ quaternion); MyoLeg's ground is registered here.
 
 from __future__ import annotations
 
+from typing import Any
+
+import mujoco
 import numpy as np
 
+from jaxid.contract import Array
 from jaxid.kinematics.pelvis import OS_TO_MJ, check_ground
 from jaxid.models.myolegs import MYOLEG_GROUND, MYOLEG_MODEL_NAME
 
@@ -16,7 +20,10 @@ NAME_MAPS: dict[str, dict] = {}
 
 
 def register_name_map(
-  model_name: str, mapping: dict | None = None, ground=None, root_offset=None
+  model_name: str,
+  mapping: dict | None = None,
+  ground: Array | None = None,
+  root_offset: Array | None = None,
 ) -> None:
   """Defaults for models whose MJCF model name is model_name: a name map, a ground rotation
   (v_MuJoCo = ground @ v_OpenSim) and a root offset quaternion; None keeps the default."""
@@ -30,12 +37,12 @@ def register_name_map(
 register_name_map(MYOLEG_MODEL_NAME, ground=MYOLEG_GROUND)
 
 
-def registered(m) -> dict:
+def registered(m: mujoco.MjModel) -> dict:
   """The registered options of an MjModel, by its MJCF model name ({} for none)."""
   return NAME_MAPS.get(bytes(m.names).split(b"\0", 1)[0].decode(), {})
 
 
-def model_ground(model) -> np.ndarray:
+def model_ground(model: Any) -> np.ndarray:
   """The model's ground rotation (v_MuJoCo = G v_OpenSim): its opensim_ground attribute, else the
   registry's, else OS_TO_MJ."""
   g = getattr(model, "opensim_ground", None)

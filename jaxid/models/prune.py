@@ -229,7 +229,11 @@ def _prune_model(m: mujoco.MjModel) -> mujoco.MjModel:
   return m
 
 
-def prune_for_inverse(source, warn: bool = True, report: bool = False):
+def prune_for_inverse(
+  source: mujoco.MjSpec | mujoco.MjModel | str | os.PathLike,
+  warn: bool = True,
+  report: bool = False,
+) -> mujoco.MjModel | tuple[mujoco.MjModel, PruneReport | None]:
   """The model of `source` with everything that cannot change qfrc_inverse removed.
 
   source: an MjSpec (copied, not changed), an MJCF path, or an MjModel. An MjModel has no

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from importlib import resources
 
 import mujoco
@@ -57,7 +58,9 @@ def load_mj_model(name_or_path: str | os.PathLike = "gait_lowerbody") -> mujoco.
   return model_lib.prepare(mj_model)
 
 
-def load_model(name_or_path: str | os.PathLike = "gait_lowerbody", body_names=FOOT_NAMES) -> Model:
+def load_model(
+  name_or_path: str | os.PathLike = "gait_lowerbody", body_names: Sequence[str] = FOOT_NAMES
+) -> Model:
   """A jaxid Model from a name or an MJCF path, with its two foot bodies resolved."""
   return model_lib.from_mj_model(load_mj_model(name_or_path), body_names)
 
