@@ -154,3 +154,15 @@ def test_sample_refuses_a_trial_it_could_not_read_back(gait_model, tmp_path):
   ):
     trial_io.write_sample(tmp_path / "s", gait_model, n_frames=3)
   assert not (tmp_path / "s").exists()
+
+
+def test_sample_files_are_written_all_or_none(gait_model, tmp_path, monkeypatch):
+  def broken(path, *args):
+    with open(path, "w") as f:
+      f.write("<half")
+    raise OSError(28, "No space left on device")
+
+  monkeypatch.setattr(trial_io, "write_external_loads", broken)
+  with pytest.raises(OSError, match="No space left"):
+    trial_io.write_sample(tmp_path, gait_model, n_frames=20)
+  assert list(tmp_path.iterdir()) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 
@@ -18,6 +19,7 @@ from jaxid.io.external_loads import (
   read_external_loads,
   write_external_loads,
 )
+from jaxid.io.files import atomic_path
 from jaxid.io.grf import align, grf_loads, grf_table, overlap
 from jaxid.io.storage import Table, check_range, read_table, write_table
 from jaxid.kinematics import filters
@@ -249,9 +251,13 @@ def write_sample(
   except InputError as e:
     raise InputError(f"sample trial of {n_frames} frames: {e}") from None
   os.makedirs(out_dir, exist_ok=True)
-  write_table(paths["coordinates"], coordinates)
-  write_table(paths["grf"], grf)
-  write_external_loads(paths["external_loads"], ext, "grf.mot")
+  with (
+    contextlib.ExitStack() as stack
+  ):  # the three files renamed into place only if all are written
+    tmp = {k: stack.enter_context(atomic_path(p)) for k, p in paths.items()}
+    write_table(tmp["coordinates"], coordinates)
+    write_table(tmp["grf"], grf)
+    write_external_loads(tmp["external_loads"], ext, "grf.mot")
   return {**paths, "trial": trial}
 
 
