@@ -173,7 +173,7 @@ def _cmd_sample(args) -> int:
   return 0
 
 
-def run(args) -> dict:
+def run(args: argparse.Namespace) -> dict:
   """The run command; returns {"table": results Table, "outputs": jaxid outputs, ...}. Writes
   nothing until every check has passed, then each output atomically."""
   import jax
@@ -306,7 +306,8 @@ def _cmd_demo(args) -> int:
   return main(argv)
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
+  """The jaxid command: parse argv, run the command; 2 and one line on stderr for bad input."""
   args = _parser().parse_args(argv)
   try:
     with warnings.catch_warnings():

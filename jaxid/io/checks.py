@@ -3,7 +3,9 @@ input, never an existing file without --force), --mass, --cutoff and --plot."""
 
 from __future__ import annotations
 
+import argparse
 import os
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -13,7 +15,7 @@ from jaxid.io import files
 RUN_INPUTS = ("--coordinates", "--grf", "--external-loads")
 
 
-def check_out_dir(out_dir: str, paths, force: bool) -> None:
+def check_out_dir(out_dir: str, paths: Iterable[str], force: bool) -> None:
   """InputError when out_dir is not a directory or one of paths in it exists (without force)."""
   if os.path.exists(out_dir) and not os.path.isdir(out_dir):
     raise InputError(f"--out-dir {out_dir}: exists and is not a directory.")
@@ -21,7 +23,7 @@ def check_out_dir(out_dir: str, paths, force: bool) -> None:
     files.check_outputs([("--out-dir", p) for p in paths], [], force)
 
 
-def check_run_args(args) -> None:
+def check_run_args(args: argparse.Namespace) -> None:
   """Every check on run's arguments that needs no file read: --mass, --cutoff, --plot, and the
   output paths (not an input, not existing unless --force, in an existing folder)."""
   if args.mass is not None and not (np.isfinite(args.mass) and args.mass > 0):
@@ -40,7 +42,7 @@ def check_run_args(args) -> None:
     plot.check_plot(args.plot, 1.0 if args.mass is None else args.mass)
 
 
-def check_cutoff(cutoff: float | None, time) -> None:
+def check_cutoff(cutoff: float | None, time: np.ndarray) -> None:
   """InputError when a cutoff (Hz) is below one cycle over the trial's duration."""
   duration = float(time[-1] - time[0])
   if cutoff and cutoff * duration < 1.0:

@@ -8,9 +8,11 @@ the coordinates' time column.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import mujoco
 import numpy as np
+from numpy.typing import ArrayLike
 
 from jaxid.errors import InputError
 from jaxid.io.coordinates import OS_TO_MJ, model_ground
@@ -19,7 +21,11 @@ from jaxid.io.storage import Table
 
 
 def grf_loads(
-  table: Table, external: ExternalLoads, model, qpos=None, ground=None
+  table: Table,
+  external: ExternalLoads,
+  model: Any,
+  qpos: ArrayLike | None = None,
+  ground: ArrayLike | None = None,
 ) -> dict[str, np.ndarray]:
   """jaxid Loads fields (grf_l, grf_r, cop_l, cop_r, moment_l, moment_r, ext_forces) in
   MuJoCo's world frame from a GRF table.
@@ -101,12 +107,12 @@ def grf_loads(
 
 
 def grf_table(
-  time,
-  loads,
+  time: ArrayLike,
+  loads: Any,
   external: ExternalLoads | None = None,
   name: str = "grf",
-  feet=("calcn_l", "calcn_r"),
-  ground=OS_TO_MJ,
+  feet: tuple[str, str] = ("calcn_l", "calcn_r"),
+  ground: ArrayLike = OS_TO_MJ,
 ) -> Table:
   """The inverse of grf_loads for the two feet: a GRF table in OpenSim's ground frame.
 
@@ -137,7 +143,7 @@ def grf_table(
   return Table(labels, time, np.concatenate(cols, axis=1), name, in_degrees=False)
 
 
-def align(kin_time, table: Table, resample: bool = False, what: str = "grf") -> Table:
+def align(kin_time: ArrayLike, table: Table, resample: bool = False, what: str = "grf") -> Table:
   """table on the kinematics' time column: as is when the times agree (to 1e-6 s), linearly
   interpolated when resample is set (the table must cover the kinematics' time span), else an
   InputError describing both time columns."""

@@ -10,16 +10,18 @@ import math
 import os
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from jaxid.errors import InputError
 from jaxid.io.files import atomic_path
+from jaxid.io.storage import Table
 
 JOINTS = (("hip", "hip_flexion"), ("knee", "knee_angle"), ("ankle", "ankle_angle"))
 SIDES = (("r", "right", "tab:red"), ("l", "left", "tab:blue"))
 STANCE_N = 20.0  # vertical GRF above this (N) counts as stance
 
 
-def stance_mask(grf) -> np.ndarray:
+def stance_mask(grf: ArrayLike) -> np.ndarray:
   """(T,) bool: stance where the vertical (MuJoCo z) ground reaction force exceeds 20 N."""
   return np.asarray(grf)[:, 2] > STANCE_N
 
@@ -66,10 +68,10 @@ def check_plot(path: str | os.PathLike, body_mass: float, fmt: str | None = None
 
 def plot_results(
   path: str | os.PathLike,
-  table,
+  table: Table,
   body_mass: float,
-  stance_l=None,
-  stance_r=None,
+  stance_l: ArrayLike | None = None,
+  stance_r: ArrayLike | None = None,
   title: str = "",
   fmt: str | None = None,
 ) -> None:

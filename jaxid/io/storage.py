@@ -21,8 +21,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from jaxid.errors import InputError
 from jaxid.io.files import atomic_path
@@ -55,7 +57,7 @@ class Table:
   def _where(self) -> str:
     return self.path or self.name or "table"
 
-  def columns(self, labels) -> np.ndarray:
+  def columns(self, labels: Sequence[str]) -> np.ndarray:
     """(T, k) the named columns; InputError naming every missing one."""
     idx = {k: i for i, k in enumerate(self.labels)}
     missing = [k for k in labels if k not in idx]
@@ -64,6 +66,7 @@ class Table:
     return self.data[:, [idx[k] for k in labels]]
 
   def column(self, label: str) -> np.ndarray:
+    """(T,) one named column."""
     return self.columns([label])[:, 0]
 
   def dt(self) -> float:
@@ -220,7 +223,7 @@ def write_table(path: str | os.PathLike, table: Table) -> None:
       f.write("\t".join([_fmt(t)] + [_fmt(v) for v in row]) + "\n")
 
 
-def check_range(table: Table, dtype) -> None:
+def check_range(table: Table, dtype: DTypeLike) -> None:
   """InputError naming the file, column and row of the first value (time included) that is
   finite in float64 but beyond dtype's range (it would become Inf when cast)."""
   big = np.finfo(dtype).max

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+from typing import Any
 
 import jax
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from jaxid import contract
 from jaxid.errors import InputError
@@ -118,16 +120,16 @@ def _check_radians(cmap: CoordinateMap, values, where: str, source: str) -> None
 
 
 def read_trial(
-  model,
-  coordinates,
-  grf=None,
-  external_loads=None,
+  model: Any,
+  coordinates: str | os.PathLike | Table,
+  grf: str | os.PathLike | Table | None = None,
+  external_loads: str | os.PathLike | ExternalLoads | None = None,
   cutoff: float | None = filters.DEFAULT_CUTOFF,
   resample_grf: bool = False,
   in_degrees: bool | None = None,
   ignore_unknown: bool = False,
   name_map: dict | None = None,
-  dtype=None,
+  dtype: DTypeLike | None = None,
   trim: bool = False,
 ) -> tuple[Trial, TrialInfo]:
   """A jaxid Trial (float64 NumPy, MuJoCo frame) from OpenSim files, as OpenSim's ID tool reads
@@ -190,8 +192,8 @@ def read_trial(
 
 def coordinates_table(
   cmap: CoordinateMap,
-  time,
-  qpos,
+  time: ArrayLike,
+  qpos: ArrayLike,
   in_degrees: bool = True,
   name: str = "Coordinates",
   coupled: bool = False,
@@ -209,21 +211,30 @@ def coordinates_table(
   return Table([c.name for c in coords], time, values, name, bool(in_degrees))
 
 
-def results_table(cmap: CoordinateMap, time, qpos, joint_torques) -> Table:
+def results_table(
+  cmap: CoordinateMap, time: ArrayLike, qpos: ArrayLike, joint_torques: ArrayLike
+) -> Table:
   """OpenSim Inverse Dynamics output: <coordinate>_moment (N m) / _force (N), inDegrees=no."""
   labels, values = cmap.generalized_forces(qpos, joint_torques)
   return Table(labels, time, values, ID_NAME, False)
 
 
-def write_results(path, cmap: CoordinateMap, time, qpos, joint_torques) -> Table:
+def write_results(
+  path: str | os.PathLike,
+  cmap: CoordinateMap,
+  time: ArrayLike,
+  qpos: ArrayLike,
+  joint_torques: ArrayLike,
+) -> Table:
+  """results_table written as an OpenSim .sto at path (atomically); the Table."""
   table = results_table(cmap, time, qpos, joint_torques)
   write_table(path, table)
   return table
 
 
 def write_sample(
-  out_dir,
-  model=None,
+  out_dir: str | os.PathLike,
+  model: Any = None,
   n_frames: int = 200,
   seed: int = 0,
   dt: float = 0.01,
@@ -261,7 +272,7 @@ def write_sample(
   return {**paths, "trial": trial}
 
 
-def sample_paths(out_dir) -> dict[str, str]:
+def sample_paths(out_dir: str | os.PathLike) -> dict[str, str]:
   """{"coordinates", "grf", "external_loads": the paths write_sample writes in out_dir}."""
   return {
     k: os.path.join(out_dir, f)
