@@ -33,8 +33,17 @@ def _throw(err: checkify.Error) -> None:
   err.throw()  # checkify.JaxRuntimeError: "jaxid: non-finite <key> at frame <t>"
 
 
+def _placed(model: Model, trial: Trial) -> Model:
+  """The model replicated over the mesh a sharded trial lives on (else as it is)."""
+  sharding = getattr(trial.kinematics.qpos, "sharding", None)
+  if not isinstance(sharding, NamedSharding) or len(sharding.device_set) < 2:
+    return model
+  return jax.device_put(model, NamedSharding(sharding.mesh, PartitionSpec()))
+
+
 def _call(model: Model, trial: Trial, opts: options.Options) -> dict:
   """Run the jitted pipeline; raise on a non-finite output when checks are on."""
+  model = _placed(model, trial)
   if not opts.checks:
     out = pipeline.jit_trial_outputs(model, trial, opts)
   else:
@@ -90,6 +99,7 @@ def inverse_dynamics_batched(
   mesh: a jax.sharding.Mesh whose first axis splits the batch; default all devices in one axis
   named "batch". The batch is padded to a multiple of that axis's size (repeating the last
   trial) and the padding is stripped from the outputs; the model is replicated on every device.
+  (inverse_dynamics does the same replication for a trial already sharded with a NamedSharding.)
   Other arguments: as inverse_dynamics.
   """
   if mesh is None:
@@ -108,6 +118,5 @@ def inverse_dynamics_batched(
     return xp.concatenate([x, xp.repeat(x[-1:], pad, 0)]) if pad else x
 
   padded = jax.device_put(jax.tree.map(grow, trials), NamedSharding(mesh, PartitionSpec(axis)))
-  replicated = jax.device_put(model, NamedSharding(mesh, PartitionSpec()))
-  out = _call(replicated, padded, opts)
+  out = _call(model, padded, opts)  # the model replicated on the mesh
   return jax.tree.map(lambda x: x[:b], out)

@@ -9,7 +9,14 @@ SCRIPT = textwrap.dedent("""
     import jax, jax.numpy as jnp, numpy as np
     import jaxid
     assert len(jax.devices()) == 2, jax.devices()
+    from jaxid import pipeline
     model = jaxid.load_model("gait_lowerbody")
+    seen = []
+    real = pipeline.jit_trial_outputs
+    def spy(m, trial, opts):  # what the jitted pipeline receives
+        seen.append((getattr(trial.kinematics.qpos, "sharding", None), jax.tree.leaves(m)[0].sharding))
+        return real(m, trial, opts)
+    pipeline.jit_trial_outputs = spy
     sample = jaxid.sample_trial(model, n_frames=60, seed=0)
     trials = [jax.tree.map(lambda x: x[s:s + 8], sample) for s in (0, 20, 40)]
     batch = jax.tree.map(lambda *x: np.stack(x), *trials)  # B = 3: padded to 4
@@ -21,10 +28,21 @@ SCRIPT = textwrap.dedent("""
     for k in plain:
         assert sharded[k].shape == plain[k].shape, (k, sharded[k].shape)
         np.testing.assert_allclose(np.asarray(sharded[k]), np.asarray(plain[k]), rtol=0, atol=atol)
+    # The batch really is split over both devices and the model replicated on both.
+    qpos_sharding, model_sharding = seen[0]
+    assert len(qpos_sharding.device_set) == 2 and not qpos_sharding.is_fully_replicated
+    assert qpos_sharding.shard_shape((4, 8, model.mj_model.nq))[0] == 2, qpos_sharding
+    assert model_sharding.is_fully_replicated and len(model_sharding.device_set) == 2
     mesh = jax.sharding.Mesh(np.array(jax.devices()), ("trials",))
     again = jaxid.inverse_dynamics_batched(model, batch, mesh=mesh, outputs=("joint_torques",))
     np.testing.assert_allclose(np.asarray(again["joint_torques"]), plain["joint_torques"], rtol=0,
                                atol=atol)
+    # Device arrays already placed keep their sharding through validation (no host round trip).
+    on_dev = jax.device_put(jax.tree.map(lambda x: np.concatenate([x, x[-1:]]), batch),
+                            jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("trials")))
+    seen.clear()
+    jaxid.inverse_dynamics(model, on_dev, outputs=("joint_torques",))
+    assert len(seen[0][0].device_set) == 2 and not seen[0][0].is_fully_replicated, seen[0][0]
     print("SHARDED-OK")
 """)
 
