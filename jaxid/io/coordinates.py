@@ -11,9 +11,7 @@ joint equality (MyoLeg's knee) may be left out of the file and follow it
 
 Name maps: {mujoco joint: coordinate name | (name, scale) | None}, a 6-tuple (tx, ty, tz, tilt,
 list, rotation) for the free joint; unmapped joints keep their names, None leaves a joint out
-(held at qpos0, no column). Each option comes from the argument, else the model's attribute
-(``coordinate_names``, ``opensim_ground``, ``opensim_root_offset``), else the registry by MJCF
-model name (``register_name_map``), else the default.
+(held at qpos0, no column). Options: jaxid.models.opensim_names.opensim_options.
 """
 
 from __future__ import annotations
@@ -37,8 +35,8 @@ from jaxid.kinematics.pelvis import os_to_mj as os_to_mj
 from jaxid.models.myolegs import MYOLEG_GROUND as MYOLEG_GROUND
 from jaxid.models.opensim_names import NAME_MAPS as NAME_MAPS
 from jaxid.models.opensim_names import model_ground as model_ground
+from jaxid.models.opensim_names import opensim_options
 from jaxid.models.opensim_names import register_name_map as register_name_map
-from jaxid.models.opensim_names import registered
 from jaxid.types import Kinematics
 
 PELVIS = ("pelvis_tx", "pelvis_ty", "pelvis_tz", "pelvis_tilt", "pelvis_list", "pelvis_rotation")
@@ -94,7 +92,14 @@ class CoordinateMap:
   names: their names; coupled: joints that follow an equality when absent from the file.
   """
 
-  def __init__(self, mj_model, coordinates, coupled, free_qpos0, ground=OS_TO_MJ):
+  def __init__(
+    self,
+    mj_model: mujoco.MjModel,
+    coordinates: list[Coordinate],
+    coupled: list[tuple[Coordinate, coupling.Coupling]],
+    free_qpos0: Array | None,
+    ground: Array = OS_TO_MJ,
+  ):
     """coordinates: Coordinate list; coupled: (Coordinate, Coupling) pairs; free_qpos0: the
     free joint's offset quaternion (None without one); ground: v_MuJoCo = ground @ v_OpenSim."""
     self.mj_model = mj_model
@@ -117,16 +122,7 @@ class CoordinateMap:
   ) -> CoordinateMap:
     """From a jaxid Model or MjModel; options as in the module docstring."""
     m = getattr(model, "mj_model", model)
-    options = registered(m)
-
-    def option(value: Any, attr: str, key: str) -> Any:
-      if value is None:
-        value = getattr(model, attr, None)
-      return options.get(key) if value is None else value
-
-    name_map = dict(option(name_map, "coordinate_names", "name_map") or {})
-    ground = option(ground, "opensim_ground", "ground")
-    root_offset = option(root_offset, "opensim_root_offset", "root_offset")
+    name_map, ground, root_offset = opensim_options(model, name_map, ground, root_offset)
     joints = {m.joint(j).name for j in range(m.njnt)}
     unknown = sorted(set(name_map) - joints)
     if unknown:
@@ -134,7 +130,7 @@ class CoordinateMap:
         f"name_map: joints {unknown} are not in the model; its joints are {sorted(joints)}."
       )
     dependent = {c.joint: c for c in coupling.couplings(m)}
-    pelvis, joints_, coupled, free_q0 = [], [], [], None
+    root, joints_, coupled, free_q0 = [], [], [], None
     for j in range(m.njnt):
       name, kind = m.joint(j).name, int(m.jnt_type[j])
       entry = name_map.get(name, name if kind != mujoco.mjtJoint.mjJNT_FREE else PELVIS)
@@ -146,7 +142,7 @@ class CoordinateMap:
             "model: more than one free joint; map the others' coordinates with"
             " name_map or set them to None."
           )
-        pelvis, free_q0 = _free_coordinates(m, j, entry, root_offset)
+        root, free_q0 = _free_coordinates(m, j, entry, root_offset)
       elif kind == mujoco.mjtJoint.mjJNT_BALL:
         raise InputError(
           f"model: ball joint {name!r} has no OpenSim coordinates; set"
@@ -160,7 +156,7 @@ class CoordinateMap:
           coupled.append((coord, dependent[name]))
         else:
           joints_.append(coord)
-    out = cls(m, pelvis + joints_, coupled, free_q0, OS_TO_MJ if ground is None else ground)
+    out = cls(m, root + joints_, coupled, free_q0, ground)
     names = [c.name for c in out.coordinates + out.coupled_coordinates]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
@@ -214,10 +210,7 @@ class CoordinateMap:
         cols[c.qpos] = values[:, i] * c.scale
     if free:
       pos, quat = pelvis.to_free(free, self.ground, self._free_offset, xp)
-      for k in range(3):
-        cols[base + k] = pos[:, k]
-      for k in range(4):
-        cols[base + 3 + k] = quat[:, k]
+      cols[base : base + 7] = [pos[:, k] for k in range(3)] + [quat[:, k] for k in range(4)]
     given = dict(coupled_values or {})
     for coord in self.coupled_coordinates:
       if coord.name in given:

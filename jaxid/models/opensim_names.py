@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import mujoco
 import numpy as np
 
 from jaxid.contract import Array
@@ -37,15 +36,32 @@ def register_name_map(
 register_name_map(MYOLEG_MODEL_NAME, ground=MYOLEG_GROUND)
 
 
-def registered(m: mujoco.MjModel) -> dict:
-  """The registered options of an MjModel, by its MJCF model name ({} for none)."""
-  return NAME_MAPS.get(bytes(m.names).split(b"\0", 1)[0].decode(), {})
+def opensim_options(
+  model: Any,
+  name_map: dict | None = None,
+  ground: Array | None = None,
+  root_offset: Array | None = None,
+) -> tuple[dict, np.ndarray, Array | None]:
+  """(name map, ground rotation, root offset or None) of a jaxid Model or MjModel: each from the
+  argument, else the model's attribute (coordinate_names, opensim_ground, opensim_root_offset),
+  else the registry by MJCF model name, else the default ({}, OS_TO_MJ, the free joint's qpos0)."""
+  m = getattr(model, "mj_model", model)
+  registered = NAME_MAPS.get(bytes(m.names).split(b"\0", 1)[0].decode(), {})
+
+  def option(value: Any, attr: str, key: str) -> Any:
+    if value is None:
+      value = getattr(model, attr, None)
+    return registered.get(key) if value is None else value
+
+  ground = option(ground, "opensim_ground", "ground")
+  return (
+    dict(option(name_map, "coordinate_names", "name_map") or {}),
+    check_ground(OS_TO_MJ if ground is None else ground),
+    option(root_offset, "opensim_root_offset", "root_offset"),
+  )
 
 
 def model_ground(model: Any) -> np.ndarray:
   """The model's ground rotation (v_MuJoCo = G v_OpenSim): its opensim_ground attribute, else the
   registry's, else OS_TO_MJ."""
-  g = getattr(model, "opensim_ground", None)
-  if g is None:
-    g = registered(getattr(model, "mj_model", model)).get("ground")
-  return check_ground(OS_TO_MJ if g is None else g)
+  return opensim_options(model)[1]
