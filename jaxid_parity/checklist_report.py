@@ -3,9 +3,10 @@
   python -m jaxid_parity.checklist_report RESULTS.xml docs/checklist.md [--candidate SPEC]
 
 Each checklist test (jaxid_parity/suite/test_checklist_*.py) carries its marker (item, side,
-claim, verdict) and what it measured as JUnit properties (jaxid_parity.plugin). One row per item: the legacy's result, the
-candidate's, the proving tests, and the guide's claim marked confirmed or corrected. Nothing here
-is written by hand: a failing test shows as FAILED in its cell.
+claim, verdict) and what it measured as JUnit properties (jaxid_parity.plugin). One row per
+item: the legacy's result, the candidate's, the proving tests, and the guide's claim marked
+confirmed or corrected. Nothing here is written by hand: a failing test shows as FAILED in its
+cell.
 """
 
 from __future__ import annotations

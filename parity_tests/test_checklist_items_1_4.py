@@ -1,3 +1,3 @@
-"""The suite's test_checklist_items_1_4, collected here: `pytest parity_tests` runs the shipped checks."""
+"""jaxid_parity.suite.test_checklist_items_1_4, collected by `pytest parity_tests`."""
 
 from jaxid_parity.suite.test_checklist_items_1_4 import *  # noqa: F403

@@ -1,3 +1,3 @@
-"""The suite's test_checklist_ml, collected here: `pytest parity_tests` runs the shipped checks."""
+"""jaxid_parity.suite.test_checklist_ml, collected by `pytest parity_tests`."""
 
 from jaxid_parity.suite.test_checklist_ml import *  # noqa: F403

@@ -1,3 +1,3 @@
-"""The suite's test_parity_legacy, collected here: `pytest parity_tests` runs the shipped checks."""
+"""jaxid_parity.suite.test_parity_legacy, collected by `pytest parity_tests`."""
 
 from jaxid_parity.suite.test_parity_legacy import *  # noqa: F403

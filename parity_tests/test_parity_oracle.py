@@ -1,3 +1,3 @@
-"""The suite's test_parity_oracle, collected here: `pytest parity_tests` runs the shipped checks."""
+"""jaxid_parity.suite.test_parity_oracle, collected by `pytest parity_tests`."""
 
 from jaxid_parity.suite.test_parity_oracle import *  # noqa: F403

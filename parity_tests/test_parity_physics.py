@@ -1,3 +1,3 @@
-"""The suite's test_parity_physics, collected here: `pytest parity_tests` runs the shipped checks."""
+"""jaxid_parity.suite.test_parity_physics, collected by `pytest parity_tests`."""
 
 from jaxid_parity.suite.test_parity_physics import *  # noqa: F403

@@ -1,4 +1,4 @@
-"""Items 1-4 of the guide's "Conversion Checklist": the frame loop, time.time(), float(), try/except.
+"""Items 1-4 of the guide's "Conversion Checklist": frame loop, time.time(), float(), try/except.
 
 Each item is tested on the legacy, on the candidate and on the guide's claim
 (jaxid_parity.suite.checklist_common says how).
