@@ -17,7 +17,7 @@ import numpy as np
 import jaxid
 
 
-def summary(model, trial, out, seconds) -> str:
+def summary(model: jaxid.Model, trial: jaxid.Trial, out: dict, seconds: float) -> str:
   """A short table of what a biomechanist looks at first."""
   m = model.mj_model
   weight = float(np.sum(m.body_mass)) * 9.81
@@ -36,7 +36,7 @@ def summary(model, trial, out, seconds) -> str:
   return "\n".join(lines)
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
   ap = argparse.ArgumentParser(description=__doc__)
   ap.add_argument("--frames", type=int, default=200)
   ap.add_argument("--no-parity", action="store_true", help="skip the parity harness")

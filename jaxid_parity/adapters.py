@@ -9,6 +9,7 @@ kinematics and loads).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 import jaxid
 from jaxid.contract import LOADS_FIELDS
@@ -43,7 +44,7 @@ jaxid_candidate.source_packages = ("jaxid",)
 DEFAULT = "jaxid_parity.adapters:jaxid_candidate"
 
 
-def load(spec: str):
+def load(spec: str) -> Callable:
   """The function named by 'package.module:function'."""
   mod, sep, name = spec.partition(":")
   if not sep or not mod or not name:

@@ -160,7 +160,7 @@ def summary(rows: list[dict]) -> list[str]:
   return lines
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
   p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   p.add_argument("xml", help="pytest --junitxml output of the checklist tests")
   p.add_argument("out", help="markdown file to write (docs/checklist.md)")

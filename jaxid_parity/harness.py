@@ -13,6 +13,7 @@ import io
 import warnings
 
 import jax
+import mujoco
 import numpy as np
 
 from jaxid.contract import EXTRA_SHAPES, OUTPUT_SHAPES, shape_of
@@ -74,14 +75,14 @@ class Harness:
     return (top, *getattr(self.candidate, "source_packages", ()))
 
   @property
-  def mj_model(self):
+  def mj_model(self) -> mujoco.MjModel:
     return self.model.mj_model
 
   @property
-  def body_names(self):
+  def body_names(self) -> tuple[str, ...]:
     return tuple(self.model.body_names)
 
-  def call(self, kinematics, loads):
+  def call(self, kinematics, loads) -> dict:
     """The candidate's raw outputs (stdout captured into self.printed).
 
     jaxid's InputWarning (a COP far from its foot: likely force-plate frame or units) is

@@ -32,7 +32,7 @@ def in_contact(cop) -> bool:
   return bool(np.sum(np.abs(np.asarray(cop, np.float64))) > 0.0)
 
 
-def foot_terms(d: mujoco.MjData, b: int, grf, cop, moment):
+def foot_terms(d: mujoco.MjData, b: int, grf, cop, moment) -> tuple[np.ndarray, np.ndarray, float]:
   """(wrench at xipos [6], reported moment about xpos [3], distance |cop - xpos|) of a stance foot."""
   grf, cop, moment = (np.asarray(a, np.float64) for a in (grf, cop, moment))
   r_com = cop - d.xipos[b]

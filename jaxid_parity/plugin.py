@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 
 import hypothesis
 import jax
@@ -80,7 +81,7 @@ def pytest_configure(config):
 
 
 @pytest.fixture
-def x64():
+def x64() -> Iterator[None]:
   """Run the test with jax_enable_x64 on; restored afterwards."""
   with jax.enable_x64(True):
     yield
@@ -112,7 +113,7 @@ def harness(candidate_spec, model_name) -> Harness:
 
 
 @pytest.fixture
-def require_key(harness):
+def require_key(harness: Harness) -> Callable[[str], None]:
   """require_key(key): skip, with the reason, when the candidate lacks an optional output key."""
 
   def check(key: str) -> None:
@@ -123,7 +124,7 @@ def require_key(harness):
 
 
 @pytest.fixture
-def measured(request, record_property):
+def measured(request, record_property) -> Callable[[str], None]:
   """measured(text): record what a checklist test measured (JUnit property, docs/checklist.md)."""
   texts = []
 

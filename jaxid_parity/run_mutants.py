@@ -86,7 +86,7 @@ def run(spec: str, extra: list[str]) -> tuple[str, str, float, int]:
   return outcome, first, secs, n
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
   argv = list(sys.argv[1:] if argv is None else argv)
   extra = argv[argv.index("--") + 1 :] if "--" in argv else []
   model = "gait_lowerbody"

@@ -171,31 +171,31 @@ CLOCKS = {
 }
 
 
-def clock_calls(tree):
+def clock_calls(tree: ast.AST) -> list[ast.AST]:
   return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and call_name(n) in CLOCKS]
 
 
-def float_calls(tree):
+def float_calls(tree: ast.AST) -> list[ast.AST]:
   return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and call_name(n) == "float"]
 
 
-def try_blocks(tree):
+def try_blocks(tree: ast.AST) -> list[ast.AST]:
   return [n for n in ast.walk(tree) if isinstance(n, ast.Try | ast.TryStar)]
 
 
-def builtin_sum_calls(tree):
+def builtin_sum_calls(tree: ast.AST) -> list[ast.AST]:
   return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and call_name(n) == "sum"]
 
 
-def impl_accesses(tree):
+def impl_accesses(tree: ast.AST) -> list[ast.AST]:
   return [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "_impl"]
 
 
-def print_calls(tree):
+def print_calls(tree: ast.AST) -> list[ast.AST]:
   return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and call_name(n) == "print"]
 
 
-def append_calls(tree):
+def append_calls(tree: ast.AST) -> list[ast.AST]:
   return [
     n
     for n in ast.walk(tree)

@@ -16,6 +16,7 @@ contact rule for a reason that is not the candidate's.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import hypothesis.extra.numpy as hnp
 import mujoco
@@ -247,7 +248,7 @@ def edge_trial(kind: str, name: str = BUNDLED) -> Trial:
   raise ValueError(f"kind: expected one of {EDGES}, got {kind!r}")
 
 
-def with_edges(name: str = BUNDLED):
+def with_edges(name: str = BUNDLED) -> Callable[[Callable], Callable]:
   """Decorator: one @example per edge trial of the named model on a @given(trial=...) test."""
   from hypothesis import example
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -110,10 +111,10 @@ def _mjx_model(mj_model):
   return hit[1]
 
 
-def make_candidate(bugs: Bugs, name: str):
+def make_candidate(bugs: Bugs, name: str) -> Callable[..., dict]:
   """A candidate `(mj_model, kinematics, loads, body_names) -> dict` with the given bugs."""
 
-  def candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES):
+  def candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES) -> dict:
     feet = tuple(int(b) for b in body_ids(mj_model, tuple(body_names)))
     kin = (jnp.asarray(kinematics.qpos), jnp.asarray(kinematics.qvel), jnp.asarray(kinematics.qacc))
     ld = {k: jnp.asarray(getattr(loads, k)) for k in LOADS_FIELDS}
