@@ -148,8 +148,14 @@ def _flags(xp, arrays: dict, adrs: tuple, to_f32: tuple):
   norms, quat_bad = _quat_summary(xp, qpos, adrs)
   world = (arrays["loads.ext_forces"][..., 0, :] != 0).reshape(-1)
   world_bad = xp.where(xp.any(world), xp.argmax(world), -1)
+  # A force whose COP is all zeros would be dropped by the contact rule sum(|cop|) > 0.
+  dropped = {}
+  for side in contract.SIDES:
+    cop, grf = arrays[f"loads.cop_{side}"], arrays[f"loads.grf_{side}"]
+    lost = ((xp.sum(xp.abs(cop), axis=-1) == 0) & xp.any(grf != 0, axis=-1)).reshape(-1)
+    dropped[side] = xp.where(xp.any(lost), xp.argmax(lost), -1)
   fixed = _normalised(xp, qpos, adrs, norms) if adrs else qpos
-  return sums, quat_bad, world_bad, norms, fixed
+  return sums, quat_bad, world_bad, dropped, norms, fixed
 
 
 _device_flags = jax.jit(functools.partial(_flags, jnp), static_argnames=("adrs", "to_f32"))
@@ -168,11 +174,12 @@ def check_values(mj_model: mujoco.MjModel, trial: Trial) -> Trial:
   qpos, adrs = fields["kinematics.qpos"], quat_addresses(mj_model)
   flags = tuple(to_f32.values())
   if all(isinstance(x, np.ndarray) for x in fields.values()):
-    sums, quat_bad, world_bad, norms, fixed = _flags(np, fields, adrs, flags)
+    sums, quat_bad, world_bad, dropped, norms, fixed = _flags(np, fields, adrs, flags)
   else:
     arrays = {k: jnp.asarray(x) for k, x in fields.items()}
-    sums, quat_bad, world_bad, norms, fixed = _device_flags(arrays, adrs=adrs, to_f32=flags)
-    sums, quat_bad, world_bad = jax.device_get((sums, quat_bad, world_bad))  # a few integers
+    out = _device_flags(arrays, adrs=adrs, to_f32=flags)
+    sums, quat_bad, world_bad, dropped, norms, fixed = out
+    sums, quat_bad, world_bad, dropped = jax.device_get((sums, quat_bad, world_bad, dropped))
   for name, (bad, big) in sums.items():
     x = fields[name]
     if int(bad) >= 0:
@@ -199,6 +206,15 @@ def check_values(mj_model: mujoco.MjModel, trial: Trial) -> Trial:
       f"loads.ext_forces: a non-zero wrench on the world body (index 0) at {_where(idx, lead)};"
       " MuJoCo ignores wrenches on the world: put it on the body it acts on."
     )
+  for side, bad in dropped.items():
+    if int(bad) >= 0:
+      idx = np.unravel_index(int(bad), qpos.shape[:-1])
+      grf = np.asarray(fields[f"loads.grf_{side}"][idx])
+      raise InputError(
+        f"loads.cop_{side}: all zeros at {_where(idx, lead)} while loads.grf_{side} is"
+        f" {np.array2string(grf, precision=4)} N: a zero COP means swing and the force would"
+        " be dropped; give the COP, or zero the force in swing."
+      )
   if not adrs:
     return trial
   return trial.replace(kinematics=trial.kinematics.replace(qpos=fixed))

@@ -34,7 +34,9 @@ def jaxid_candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES) -> dict:
     jaxid.Kinematics(kinematics.qpos, kinematics.qvel, kinematics.qacc),
     jaxid.Loads(**{k: getattr(loads, k) for k in LOADS_FIELDS}),
   )
-  return dict(jaxid.inverse_dynamics(model, trial))
+  # validate=False: the harness draws the contact rule's edges on purpose (a force with an all-zero
+  # COP, which the boundary check refuses as a data error) to test the traced contract itself.
+  return dict(jaxid.inverse_dynamics(model, trial, validate=False))
 
 
 # Packages whose every module the checklist's static checks read (no `_impl` anywhere in jaxid);

@@ -279,3 +279,17 @@ def test_world_body_wrench_refused(gait_model, good):
   on_device = put(jax.tree.map(jnp.asarray, good), "loads.ext_forces", jnp.asarray(ext))
   with pytest.raises(jaxid.InputError, match=r"loads\.ext_forces: .*world body .*frame 3"):
     run(gait_model, on_device)
+
+
+def test_force_with_zero_cop_refused(gait_model, good):
+  """The contact rule sum(|cop|) > 0 would drop this force (issue 17 item 2): an error instead."""
+  cop = np.array(good.loads.cop_l)
+  stance = np.flatnonzero(np.abs(np.asarray(good.loads.grf_l)).sum(1) > 0)
+  cop[stance[1]] = 0.0
+  with pytest.raises(jaxid.InputError, match=rf"loads\.cop_l: all zeros at frame {stance[1]}"):
+    run(gait_model, put(good, "loads.cop_l", cop))
+  # The traced contract itself is unchanged: with validate=False the force is dropped, as in legacy.
+  out = jaxid.inverse_dynamics(
+    gait_model, put(good, "loads.cop_l", cop), outputs=("moment_calcn_l",), validate=False
+  )
+  assert np.all(np.asarray(out["moment_calcn_l"])[stance[1]] == 0.0)
