@@ -180,14 +180,14 @@ def frames_chunked(
   n = kinematics.qpos.shape[0]
   pad = (-n) % CHUNK
   grow = lambda x: jnp.concatenate([x, jnp.repeat(x[-1:], pad, axis=0)]) if pad else x
-  split = lambda x: grow(x).reshape(((n + pad) // CHUNK, CHUNK) + x.shape[1:])
+  split = lambda x: grow(x).reshape(((n + pad) // CHUNK, CHUNK, *x.shape[1:]))
   xs = jax.tree.map(split, (kinematics, loads, jnp.arange(n)))  # padding repeats frame n - 1
 
   def step(carry, x):
     return carry, frames_vmap(m, x[0], x[1], body_ids, opts, frames=x[2])
 
   _, out = jax.lax.scan(step, None, xs)
-  return jax.tree.map(lambda y: y.reshape((n + pad,) + y.shape[2:])[:n], out)
+  return jax.tree.map(lambda y: y.reshape((n + pad, *y.shape[2:]))[:n], out)
 
 
 SCHEDULES = {"scan": frames_scan, "vmap": frames_vmap, "chunked": frames_chunked}

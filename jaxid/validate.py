@@ -201,7 +201,7 @@ def check_values(mj_model: mujoco.MjModel, trial: Trial) -> Trial:
         f" {QUAT_TOL}), got norm {float(n[idx]):.6g} at {_where(idx, lead)}."
       )
   if int(world_bad) >= 0:
-    idx = np.unravel_index(int(world_bad), qpos.shape[:-1] + (6,))
+    idx = np.unravel_index(int(world_bad), (*qpos.shape[:-1], 6))
     raise InputError(
       f"loads.ext_forces: a non-zero wrench on the world body (index 0) at {_where(idx, lead)};"
       " MuJoCo ignores wrenches on the world: put it on the body it acts on."

@@ -155,8 +155,10 @@ def test_gradients_at_swing_onset_and_rest(gait_model, sample):
   for leaf in jax.tree.leaves(g):
     assert np.all(np.isfinite(leaf))
   swing = np.abs(tr.loads.cop_r).sum(1) == 0
-  assert swing[:4].all() and not swing[4:].any()
-  assert np.all(np.asarray(g.grf_r)[swing] == 0) and np.all(np.asarray(g.cop_r)[swing] == 0)
+  assert swing[:4].all()
+  assert not swing[4:].any()
+  assert np.all(np.asarray(g.grf_r)[swing] == 0)
+  assert np.all(np.asarray(g.cop_r)[swing] == 0)
   assert np.abs(np.asarray(g.grf_r)[~swing]).min(axis=1).max() > 0
 
 

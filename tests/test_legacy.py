@@ -117,7 +117,8 @@ def test_contract_keys_shapes_dtypes(request, gait_model, run):
     assert res[key].shape == contract.shape_of(key, m, n), key
     assert res[key].dtype == np.float64, key  # float() into float64 preallocated arrays
     assert np.all(np.isfinite(res[key])), key
-  assert res["compile_counts"].shape == (n,) and res["compile_counts"].dtype == np.int64
+  assert res["compile_counts"].shape == (n,)
+  assert res["compile_counts"].dtype == np.int64
   assert res["compile_seconds"].shape == (n,)
   assert np.all(res["frame_durations"] > 0)
 
@@ -149,7 +150,8 @@ def test_distance_and_moment_follow_the_contract(legacy32, window, c_reference):
     cop, grf = getattr(loads, f"cop_{side}"), getattr(loads, f"grf_{side}")
     xpos = c_reference["xpos"][:, i]
     contact = np.abs(cop).sum(axis=1) > 0
-    assert contact.any() and not contact.all()  # the window has stance and swing of a foot
+    assert contact.any()
+    assert not contact.all()
     r = cop - xpos
     dist = np.where(contact, np.linalg.norm(r, axis=1), 0.0)
     moment = np.where(contact[:, None], np.cross(r, grf), 0.0)
@@ -195,10 +197,10 @@ def test_compile_spike_at_the_first_frame_of_a_new_code_path(legacy32, window):
   assert comp_s[right_onset] > 0
   lines = printed.strip().splitlines()
   assert len(lines) == len(counts)
-  assert lines[0].startswith("Frame 0: ") and "compilation" in lines[0]
-  assert (
-    lines[right_onset].startswith(f"Frame {right_onset}: ") and "compilation" in lines[right_onset]
-  )
+  assert lines[0].startswith("Frame 0: ")
+  assert "compilation" in lines[0]
+  assert lines[right_onset].startswith(f"Frame {right_onset}: ")
+  assert "compilation" in lines[right_onset]
   assert all("compilation" not in lines[t] for t in range(1, len(lines)) if t not in spikes)
 
 
@@ -206,7 +208,9 @@ def test_main_prints_frames_and_summary(capsys):
   res = MJX_RunID.main(["--frames", "3"])
   text = capsys.readouterr().out
   assert res["joint_forces"].shape[0] == 3
-  assert "Frame 0: " in text and "Frame 2: " in text and "steady" in text
+  assert "Frame 0: " in text
+  assert "Frame 2: " in text
+  assert "steady" in text
 
 
 # The eight anti-patterns --------------------------------------------------------------------
@@ -401,7 +405,8 @@ def test_fact2_cfrc_ext_is_zero_after_inverse_and_filled_by_rne_postconstraint(p
 def test_fact3_impl_has_no_qM_but_a_dense_M_equal_to_full_m(probe):
   m, c, loaded = probe["m"], probe["c"], probe["loaded"]
   fields = {f.name for f in dataclasses.fields(loaded._impl)}
-  assert "qM" not in fields and not hasattr(loaded._impl, "qM")
+  assert "qM" not in fields
+  assert not hasattr(loaded._impl, "qM")
   assert "M" in fields
   assert not hasattr(c, "qM")  # MuJoCo 4.0's C data has no qM either (it has M, CSR)
   dense = np.asarray(loaded._impl.M)

@@ -1,5 +1,7 @@
 """The bundled gait model: compiles in MuJoCo and MJX, 75 kg, OpenSim names, explicit inertias."""
 
+from pathlib import Path
+
 import mujoco
 import numpy as np
 import pytest
@@ -48,7 +50,7 @@ def test_opensim_names(gait_model):
 
 
 def test_every_body_has_explicit_inertial():
-  text = open(models.bundled_path("gait_lowerbody")).read()
+  text = Path(models.bundled_path("gait_lowerbody")).read_text()
   assert text.count("<inertial ") == len(BODIES)
   assert 'inertiafromgeom="false"' in text
 
@@ -64,7 +66,7 @@ def test_load_by_path_and_bad_names(tmp_path):
   assert m.mj_model.nv == 20
   with pytest.raises(jaxid.InputError, match="name_or_path"):
     jaxid.load_model(tmp_path / "missing.xml")
-  with pytest.raises(jaxid.InputError, match="body_names.*foot_x.*pelvis"):
+  with pytest.raises(jaxid.InputError, match=r"body_names.*foot_x.*pelvis"):
     jaxid.load_model("gait_lowerbody", body_names=("foot_x", "calcn_r"))
 
 

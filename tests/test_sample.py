@@ -13,14 +13,17 @@ BODY_WEIGHT = 75.01 * 9.81
 def test_shapes_and_units(sample, gait_model):
   m = gait_model.mj_model
   k, ld = sample.kinematics, sample.loads
-  assert k.qpos.shape == (200, m.nq) and k.qvel.shape == k.qacc.shape == (200, m.nv)
+  assert k.qpos.shape == (200, m.nq)
+  assert k.qvel.shape == k.qacc.shape == (200, m.nv)
   for a in (ld.grf_l, ld.grf_r, ld.cop_l, ld.cop_r, ld.moment_l, ld.moment_r):
-    assert a.shape == (200, 3) and a.dtype == np.float64
+    assert a.shape == (200, 3)
+    assert a.dtype == np.float64
   assert ld.ext_forces.shape == (200, m.nbody, 6)
   # units: N and m. Vertical GRF sums to about body weight (0.5-1.6 BW over the stride), COP on
   # the floor (z = 0) within a foot's reach of the pelvis, forward progression ~1.3 m/s.
   fz = ld.grf_l[:, 2] + ld.grf_r[:, 2]
-  assert 0.5 * BODY_WEIGHT < fz.min() and fz.max() < 1.6 * BODY_WEIGHT
+  assert fz.min() > 0.5 * BODY_WEIGHT
+  assert fz.max() < 1.6 * BODY_WEIGHT
   assert abs(fz.mean() / BODY_WEIGHT - 1.0) < 0.05
   speed = (k.qpos[-1, 0] - k.qpos[0, 0]) / (199 * 0.01)
   assert speed == pytest.approx(sample_lib.SPEED, rel=0.05)
@@ -36,7 +39,8 @@ def test_hinges_inside_ranges(sample, gait_model):
   for j in range(1, m.njnt):
     lo, hi = m.jnt_range[j]
     a = sample.kinematics.qpos[:, m.jnt_qposadr[j]]
-    assert lo <= a.min() and a.max() <= hi, m.joint(j).name
+    assert lo <= a.min(), m.joint(j).name
+    assert a.max() <= hi, m.joint(j).name
 
 
 def test_derivatives_finite_difference_consistent(gait_model):
@@ -67,11 +71,13 @@ def test_swing_frames_exact_zeros_and_phases(sample):
     cop, grf, mom = (getattr(ld, f"{k}_{s}") for k in ("cop", "grf", "moment"))
     swing = np.abs(cop).sum(1) == 0
     assert 0.25 < swing.mean() < 0.5  # swing ~38 % of the cycle
-    assert np.all(grf[swing] == 0) and np.all(mom[swing] == 0)
+    assert np.all(grf[swing] == 0)
+    assert np.all(mom[swing] == 0)
     assert np.all(grf[~swing, 2] > 0)
   stance = [np.abs(getattr(ld, f"cop_{s}")).sum(1) > 0 for s in "lr"]
   double = stance[0] & stance[1]
-  assert 0.1 < double.mean() < 0.4 and np.all(stance[0] | stance[1])
+  assert 0.1 < double.mean() < 0.4
+  assert np.all(stance[0] | stance[1])
 
 
 def test_root_residual_below_1e_6_body_weight(sample, gait_model):

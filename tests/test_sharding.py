@@ -53,4 +53,5 @@ def test_sharded_batch_equals_unsharded():
   res = subprocess.run(
     [sys.executable, "-c", SCRIPT], env=env, cwd=root, capture_output=True, text=True, timeout=600
   )
-  assert res.returncode == 0 and "SHARDED-OK" in res.stdout, res.stderr[-3000:]
+  assert res.returncode == 0, res.stderr[-3000:]
+  assert "SHARDED-OK" in res.stdout, res.stderr[-3000:]

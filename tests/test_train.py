@@ -17,9 +17,9 @@ import pytest
 pytest.importorskip("flax", reason="needs the ml extra: pip install -e .[ml]")
 pytest.importorskip("optax", reason="needs the ml extra: pip install -e .[ml]")
 
-import chex  # noqa: E402
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
+import chex
+import jax
+import jax.numpy as jnp
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "train_through_id.py"
 N_STEPS = 4

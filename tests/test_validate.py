@@ -163,7 +163,7 @@ def test_checkify_reports_nan_with_frame_inside_jit(gait_model, good):
     return checkify.checkify(fn)()
 
   qacc = jnp.asarray(good.kinematics.qacc).at[3, 5].set(jnp.inf)
-  err, out = checked(qacc)
+  err, _out = checked(qacc)
   assert "non-finite joint_torques at frame 3" in str(err.get())
   err, _ = checked(jnp.asarray(good.kinematics.qacc))
   assert err.get() is None
@@ -250,7 +250,7 @@ def test_check_finite_through_the_api_eager_and_inside_jit(gait_model, good):
   assert all(np.array_equal(plain[k], checked[k]) for k in plain)
   qacc = np.array(good.kinematics.qacc)
   qacc[3, 5] = np.inf
-  with pytest.raises(Exception, match="non-finite joint_torques at frame 3"):  # noqa: PT011
+  with pytest.raises(Exception, match="non-finite joint_torques at frame 3"):
     jaxid.inverse_dynamics(
       gait_model,
       put(good, "kinematics.qacc", qacc),
@@ -266,7 +266,7 @@ def test_check_finite_through_the_api_eager_and_inside_jit(gait_model, good):
 
   inside = user_fn(jnp.asarray(good.kinematics.qacc))["joint_torques"]
   np.testing.assert_allclose(inside, plain["joint_torques"], rtol=0, atol=1e-5 * 1e3)
-  with pytest.raises(Exception, match="non-finite joint_torques at frame 3"):  # noqa: PT011
+  with pytest.raises(Exception, match="non-finite joint_torques at frame 3"):
     jax.block_until_ready(user_fn(jnp.asarray(qacc)))
 
 
