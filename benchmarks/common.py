@@ -123,7 +123,7 @@ def first_call(fn) -> float:
   return time.perf_counter() - t0
 
 
-def legacy_row(benchmark, model, trial, *, group: str, **info) -> dict:
+def legacy_row(benchmark, model, trial, /, *, group: str, **info) -> dict:
   """Time the legacy per-frame loop on a trial; record its first call and steady frames.
 
   Returns the legacy outputs of the last round (frame_durations and compile_counts included).

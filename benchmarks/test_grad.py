@@ -79,7 +79,7 @@ def check_direction(gait, trial, grad, eps=1e-4) -> None:
   assert abs(dot - fd) <= 1e-2 * abs(fd), (dot, fd)
 
 
-def grad_row(benchmark, model, trial, schedule: str, *, group: str, batch: int = 1, **info):
+def grad_row(benchmark, model, trial, schedule: str, /, *, group: str, batch: int = 1, **info):
   """Time jit(value_and_grad(loss)) on the float32 trial, compiled first; (value, grad)."""
   vg = value_and_grad(model, schedule)
   tr = f32(trial)
