@@ -293,3 +293,34 @@ def test_force_with_zero_cop_refused(gait_model, good):
     gait_model, put(good, "loads.cop_l", cop), outputs=("moment_calcn_l",), validate=False
   )
   assert np.all(np.asarray(out["moment_calcn_l"])[stance[1]] == 0.0)
+
+
+NOT_BOOL = st.one_of(st.text(max_size=5), st.integers(-2, 2), st.none(), st.floats(0, 1))
+
+
+@given(flag=st.sampled_from(["remat", "check_finite", "validate"]), value=NOT_BOOL)
+@example(flag="remat", value="yes")
+def test_non_boolean_flags_refused(gait_model, good, flag, value):
+  with pytest.raises(jaxid.InputError, match=rf"^{flag}: expected True or False, got "):
+    jaxid.inverse_dynamics(gait_model, good, **{flag: value})
+
+
+@given(key=st.text(min_size=1, max_size=20))
+@example(key="joint_torques")
+def test_a_string_is_not_a_sequence_of_outputs(gait_model, good, key):
+  with pytest.raises(jaxid.InputError, match=r"^outputs: expected a sequence of output keys"):
+    jaxid.inverse_dynamics(gait_model, good, outputs=key)
+
+
+@given(
+  field=st.sampled_from(FIELDS[1:]),  # qpos: its quaternion check would speak first
+  magnitude=st.floats(3.5e38, 1e300),
+  sign=st.sampled_from([1.0, -1.0]),
+  frame=st.integers(0, T - 1),
+)
+@example(field="loads.grf_l", magnitude=1e40, sign=1.0, frame=0)
+def test_float64_values_beyond_float32_refused(gait_model, good, field, magnitude, sign, frame):
+  x = np.array(get(good, field), dtype=np.float64)
+  x.reshape(T, -1)[frame, -1] = sign * magnitude
+  with pytest.raises(jaxid.InputError, match=rf"^{field}: .* at frame {frame} overflows float32"):
+    run(gait_model, put(good, field, x))
