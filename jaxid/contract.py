@@ -9,8 +9,9 @@ Inputs (per frame; a trial adds a leading frame axis T, a batch a leading B befo
   loads:      grf_l, grf_r, cop_l, cop_r, moment_l, moment_r (3,) world frame; ext_forces (nbody, 6)
 
 A foot is in contact when sum(|cop|) > 0, so a force whose COP is all zeros is dropped by the
-rule; the boundary check (jaxid/validate.py) refuses such input rather than lose the force. In contact its load enters the model as an
-xfrc_applied wrench on the foot body, which MuJoCo applies at the body's centre of mass xipos:
+rule; the boundary check (jaxid/validate.py) refuses such input rather than lose the force. In
+contact its load enters the model as an xfrc_applied wrench on the foot body, which MuJoCo
+applies at the body's centre of mass xipos:
 
   f   = grf
   tau = (cop - xipos[foot]) x grf + moment
