@@ -112,20 +112,24 @@ def _where(index, lead: int) -> str:
   return frame + (f" of trial {int(index[0])}" if lead == 2 else "")
 
 
+def _first(xp, mask):
+  """Flat index of the first True of a mask, or -1 when there is none."""
+  mask = mask.reshape(-1)
+  return xp.where(xp.any(mask), xp.argmax(mask), -1)
+
+
 def _summary(xp, x, to_f32: bool):
   """(first non-finite flat index or -1, first float32-overflowing flat index or -1)."""
   flat = x.reshape(-1)
   bad = ~xp.isfinite(flat)
   big = xp.abs(xp.where(bad, 0.0, flat)) > F32_MAX if to_f32 else xp.zeros_like(bad)
-  first = lambda m: xp.where(xp.any(m), xp.argmax(m), -1)
-  return first(bad), first(big)
+  return _first(xp, bad), _first(xp, big)
 
 
 def _quat_summary(xp, qpos, adrs):
   """Per quaternion: norms (..., T) and the first frame (flat) whose |norm - 1| > QUAT_TOL."""
   norms = [xp.linalg.norm(qpos[..., a : a + 4], axis=-1) for a in adrs]
-  off = [xp.abs(n - 1.0).reshape(-1) for n in norms]
-  return norms, [xp.where(xp.max(o) > QUAT_TOL, xp.argmax(o), -1) for o in off]
+  return norms, [_first(xp, xp.abs(n - 1.0) > QUAT_TOL) for n in norms]
 
 
 def _normalised(xp, qpos, adrs, norms):
@@ -146,14 +150,12 @@ def _flags(xp, arrays: dict, adrs: tuple, to_f32: tuple):
   sums = {k: _summary(xp, x, f) for (k, x), f in zip(arrays.items(), to_f32)}
   qpos = arrays["kinematics.qpos"]
   norms, quat_bad = _quat_summary(xp, qpos, adrs)
-  world = (arrays["loads.ext_forces"][..., 0, :] != 0).reshape(-1)
-  world_bad = xp.where(xp.any(world), xp.argmax(world), -1)
+  world_bad = _first(xp, arrays["loads.ext_forces"][..., 0, :] != 0)
   # A force whose COP is all zeros would be dropped by the contact rule sum(|cop|) > 0.
   dropped = {}
   for side in contract.SIDES:
     cop, grf = arrays[f"loads.cop_{side}"], arrays[f"loads.grf_{side}"]
-    lost = ((xp.sum(xp.abs(cop), axis=-1) == 0) & xp.any(grf != 0, axis=-1)).reshape(-1)
-    dropped[side] = xp.where(xp.any(lost), xp.argmax(lost), -1)
+    dropped[side] = _first(xp, (xp.sum(xp.abs(cop), axis=-1) == 0) & xp.any(grf != 0, axis=-1))
   fixed = _normalised(xp, qpos, adrs, norms) if adrs else qpos
   return sums, quat_bad, world_bad, dropped, norms, fixed
 
@@ -163,7 +165,8 @@ _device_flags = jax.jit(functools.partial(_flags, jnp), static_argnames=("adrs",
 
 def check_values(mj_model: mujoco.MjModel, trial: Trial) -> Trial:
   """Finite values that fit the compute precision, unit quaternions (renormalised within
-  QUAT_TOL); returns the trial with renormalised quaternions. Tracers pass unchecked."""
+  QUAT_TOL), no force on a foot whose COP is all zeros, no wrench on the world body; returns
+  the trial with renormalised quaternions. Tracers pass unchecked."""
   fields = dict(_array_fields(trial))
   if not all(_concrete(x) for x in fields.values()):
     return trial
