@@ -23,7 +23,7 @@ nox.options.sessions = ["tests", "lint"]
 ROOT = Path(__file__).parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
-EXTRAS = "plot,myo,ml,parity"
+EXTRAS = "plot,myo,ml,parity,opensim"  # opensim: the outside checks run in every tests session
 GROUP = "dev"
 CONSTRAINTS = str(ROOT / "constraints.txt")
 JAX_CACHE = {
@@ -50,7 +50,8 @@ def _env(session: nox.Session) -> dict[str, str]:
   """Create or refresh .venv; return the environment to run its tools in."""
   stamp = VENV / ".jaxid-stamp"
   files = ("pyproject.toml", "setup.py", "constraints.txt")
-  digest = hashlib.sha256(b"".join((ROOT / f).read_bytes() for f in files)).hexdigest()
+  inputs = b"".join((ROOT / f).read_bytes() for f in files) + f"{EXTRAS} {GROUP}".encode()
+  digest = hashlib.sha256(inputs).hexdigest()
   if not stamp.exists() or stamp.read_text() != digest:
     python = _venv(session, VENV)
     _pip(session, python, "-e", f".[{EXTRAS}]", "--group", GROUP)
@@ -157,12 +158,11 @@ def parity_myo(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def opensim(session: nox.Session) -> None:
-  """Cross-check .mot/.sto files and joint moments against OpenSim's own tools (opensim 4.6)."""
+  """Only the checks against OpenSim's own tools (opensim 4.6, in EXTRAS; tests runs them too)."""
   env = _env(session)
-  _pip(session, str(BIN / "python"), "-e", ".[opensim]")
-  _py(
-    session, "-m", "pytest", "tests/test_io.py", "-k", "opensim", "-rs", *session.posargs, env=env
-  )
+  files = sorted(str(f.relative_to(ROOT)) for f in (ROOT / "tests").glob("test_*opensim*.py"))
+  files += sorted(str(f.relative_to(ROOT)) for f in (ROOT / "tests").glob("test_osim*.py"))
+  _py(session, "-m", "pytest", *files, "-rs", *session.posargs, env=env)
 
 
 @nox.session(default=False)
