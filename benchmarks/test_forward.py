@@ -12,8 +12,8 @@ import jax
 import pytest
 
 import jaxid
+from benchmarks import cloop, cpeer
 from benchmarks import conftest as fx
-from benchmarks import cpeer
 from benchmarks.check import check
 from benchmarks.common import CFG, MODE, available, bench, f32, first_call, legacy_row, resolved
 from jaxid.contract import OUTPUT_SHAPES
@@ -57,6 +57,23 @@ def test_cpeer_literal(benchmark, gait):
     frames=T,
     impl="cpeer-literal",
     outputs="all",
+    T=T,
+    B=1,
+    schedule="c-loop",
+  )
+  check(gait, fx.trial(T), out, "float64")
+
+
+def test_cloop(benchmark, gait):
+  """mj_inverse in a C loop (benchmarks/cloop.c): MuJoCo C with no Python per frame."""
+  peer = cloop.CLoop(gait.mj_model, gait.body_ids, fx.trial(T))
+  out = bench(
+    benchmark,
+    peer.run,
+    group=group_single("torques"),
+    frames=T,
+    impl="cloop",
+    outputs="torques",
     T=T,
     B=1,
     schedule="c-loop",
