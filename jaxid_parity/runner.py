@@ -24,6 +24,7 @@ MODULES = tuple(
     "test_checklist_items_1_4",
     "test_checklist_items_5_8",
     "test_checklist_ml",
+    "test_parity_paths",  # every schedule x backend: the most compilations, so last
   )
 )
 

@@ -18,6 +18,7 @@ MUTANTS = (
   "shifted_frame",
   "ext_forces_ignored",
   "residuals_from_qfrc_inverse",
+  "scan_carries_xfrc",  # right on the default path (vmap), wrong on the scan path only
 )
 
 # Mistakes that only show on some models (run_mutants adds them for `--model NAME`): on the

@@ -1,0 +1,108 @@
+"""Every execution path of the candidate against the MuJoCo C oracle, float64 and float32.
+
+A candidate that exposes `candidate.paths(mj_model, kinematics, loads, body_names, *, schedule,
+backend, remat, check_finite)` (jaxid's adapter does; jaxid_parity.mutants._paths too) is checked
+on each schedule it lists (`candidate.schedules`: jaxid's scan, vmap, chunked and auto) and each
+backend (`candidate.backends`, jaxid's options.BACKENDS without "auto"), on one trial and on a
+batch of trials (leading axes B, T; jaxid: inverse_dynamics_batched), with remat and the finite
+checks off and on, every key at the harness's policy (1e-10 of the scale in float64, 1e-5 in
+float32). T = 2 * CHUNK + 3 frames: the scan and the chunked schedule really loop (three chunks,
+the last one padded). One trial shape and one batch shape: each path compiles once per precision.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import jax
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import jaxid
+from jaxid_parity import compare
+from jaxid_parity import strategies as S
+from jaxid_parity.harness import INPUT_WARNING, OPTIONAL, REQUIRED, cast
+
+CHUNK = getattr(jaxid.options, "CHUNK", 8)
+T = 2 * CHUNK + 3  # not a multiple of the chunk
+B = 2
+SCHEDULES = ("scan", "vmap", "chunked", "auto")
+BACKENDS = tuple(b for b in getattr(jaxid.options, "BACKENDS", ("mjx",)) if b != "auto")
+# (batched, remat, check_finite): one trial plain and with both options on, a batch with both on.
+VARIANTS = {"single": (False, False, False), "single-remat-checked": (False, True, True)}
+VARIANTS["batch-remat-checked"] = (True, True, True)
+LABEL = "path vs oracle"
+
+
+def _paths(harness, schedule, backend):
+  fn = getattr(harness.candidate, "paths", None)
+  if fn is None:
+    pytest.skip(f"candidate {harness.spec} has no .paths (one path: test_parity_oracle)")
+  if schedule not in getattr(harness.candidate, "schedules", SCHEDULES):
+    pytest.skip(f"candidate {harness.spec} has no schedule {schedule!r}")
+  if backend not in getattr(harness.candidate, "backends", ("mjx",)):
+    pytest.skip(f"candidate {harness.spec} has no backend {backend!r}")
+  return fn
+
+
+def _stack(trials):
+  return jax.tree.map(lambda *a: np.stack(a), *trials)
+
+
+def _window(name: str, start: int):
+  """T frames of the named model's walking sample (balanced loads, single and double support)."""
+  return jax.tree.map(lambda a: np.asarray(a)[start : start + T], S.long_sample(name))
+
+
+def _check(harness, fn, trials, schedule, backend, remat, checks, batched):
+  prec = compare.precision()
+  cast_trials = [cast(t, prec) for t in trials]
+  inp = _stack(cast_trials) if batched else cast_trials[0]
+  kw = dict(schedule=schedule, backend=backend, remat=remat, check_finite=checks)
+  with warnings.catch_warnings():  # drawn COPs lie anywhere (the contract allows it)
+    if INPUT_WARNING is not None:
+      warnings.simplefilter("ignore", INPUT_WARNING)
+    out = fn(harness.mj_model, inp.kinematics, inp.loads, harness.body_names, **kw)
+  keys = [k for k in REQUIRED + OPTIONAL if k in out]
+  assert set(REQUIRED) <= set(keys), f"path {kw} returned no {set(REQUIRED) - set(keys)}"
+  for i, t in enumerate(cast_trials):
+    ref = harness.oracle(t)
+    scale = compare.scales(ref)
+    for k in keys:
+      got = np.asarray(out[k])[i] if batched else np.asarray(out[k])
+      label = f"{LABEL} ({schedule}, {backend}{', batched' if batched else ''})"
+      compare.assert_close(k, got, ref[k], scale[k], label=label)
+
+
+def _run(harness, schedule, backend, variant):
+  batched, remat, checks = VARIANTS[variant]
+  fn = _paths(harness, schedule, backend)
+  name = harness.model_name
+  trial = S.trials(harness.mj_model, n_frames=T)
+
+  @S.fixture_settings()
+  @given(trials=st.lists(trial, min_size=B, max_size=B) if batched else st.tuples(trial))
+  def check(trials):
+    _check(harness, fn, list(trials), schedule, backend, remat, checks, batched)
+
+  edges = [_window(name, 0), _window(name, 60)] if batched else [_window(name, 0)]
+  _check(harness, fn, edges, schedule, backend, remat, checks, batched)
+  check()
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_path_vs_oracle_f64(harness, schedule, backend, variant, x64):
+  """float64: every key of this path equals MuJoCo C to 1e-10 of its scale."""
+  _run(harness, schedule, backend, variant)
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_path_vs_oracle_f32(harness, schedule, backend, variant):
+  """float32: every key of this path equals MuJoCo C to 1e-5 of its scale."""
+  _run(harness, schedule, backend, variant)
