@@ -27,6 +27,7 @@ from jaxid_parity.suite.checklist_common import (  # noqa: F401 (fixtures of the
   legacy_file,
   legacy_fn,
   legacy_loop,
+  profiled,
   traced_fns,
 )
 

@@ -11,8 +11,12 @@ first and the checklist last (runner.MODULES), so the first failure is the cheap
 catches the mistake. A mutant is killed only when that failure is a failed assertion of a test
 (AssertionError or pytest.fail); a crash (any other exception), a fixture or collection error or
 a pytest exit other than 0 and 1 is "errored". The reference (the mutants' code without a
-mistake) runs first and must pass everything. Exit status 1 when the reference fails or any
-mutant survives or errors: a survivor means a missing test, an error a broken candidate or suite.
+mistake) runs first and must pass everything, and so must the reference of the mutants with
+every execution path (jaxid_parity.mutants._paths). A detector mutant (mutants.DETECTORS) counts
+as killed only by its checklist item's candidate test; killed by any other test it is reported
+"killed-elsewhere" (its anti-pattern is not what the suite saw). Exit status 1 when a reference
+fails or any mutant survives, errors or is killed elsewhere: a survivor means a missing test, an
+error a broken candidate or suite.
 """
 
 from __future__ import annotations
@@ -27,9 +31,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from jaxid_parity import runner
-from jaxid_parity.mutants import MODEL_MUTANTS, MUTANTS
+from jaxid_parity.mutants import DETECTORS, MODEL_MUTANTS, MUTANTS
 
-REFERENCE = "jaxid_parity.mutants._base:reference"
+REFERENCES = ("jaxid_parity.mutants._base:reference", "jaxid_parity.mutants._paths:reference")
 # Exceptions that are a test's verdict (assert, pytest.fail / pytest.raises' "DID NOT RAISE").
 VERDICTS = ("AssertionError", "Failed")
 
@@ -98,14 +102,25 @@ def main(argv: list[str] | None = None) -> int:
   names = (argv[: argv.index("--")] if "--" in argv else argv) or [
     *MUTANTS,
     *MODEL_MUTANTS.get(model, ()),
+    *(DETECTORS if model == "gait_lowerbody" else ()),  # the checklist runs on the bundled model
   ]
-  outcome, first, secs, n = run(REFERENCE, extra)
-  print(f"reference: {outcome} {first} ({n} tests, {secs:.0f} s)".replace("  ", " "), flush=True)
-  ok = outcome == "passed"
+  ok = True
+  for ref in REFERENCES:
+    outcome, first, secs, n = run(ref, extra)
+    print(
+      f"reference {ref}: {outcome} {first} ({n} tests, {secs:.0f} s)".replace("  ", " "), flush=True
+    )
+    ok &= outcome == "passed"
   rows = []
   for name in names:
     outcome, first, secs, n = run(f"jaxid_parity.mutants.{name}:candidate", extra)
     result = {"passed": "SURVIVED", "killed": "killed"}.get(outcome, "ERRORED")
+    if (
+      result == "killed"
+      and name in DETECTORS
+      and f"test_item{DETECTORS[name]}_candidate" not in first
+    ):
+      result = "killed-elsewhere"
     rows.append((name, result, first or "-", secs))
     print(f"  {name}: {result} by {first or '-'} ({secs:.0f} s)", flush=True)
     ok &= result == "killed"
@@ -115,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
   print(f"|{'-' * (width + 2)}|----------|--------------------|---------|")
   for name, result, first, secs in rows:
     print(f"| {name:<{width}} | {result:<8} | {first} | {secs:.0f} |")
-  bad = {r: [row[0] for row in rows if row[1] == r] for r in ("SURVIVED", "ERRORED")}
+  bad = {
+    r: [row[0] for row in rows if row[1] == r] for r in ("SURVIVED", "ERRORED", "killed-elsewhere")
+  }
   killed = sum(row[1] == "killed" for row in rows)
   print()
   print(

@@ -41,7 +41,7 @@ class Hidden:
   try_compat: bool = False  # item 4: try/except AttributeError in a version shim
   builtin_sum: bool = False  # item 5: builtins.sum for the contact test's COP magnitude
   private_getattr: bool = False  # item 6: getattr(d, "_impl").M in a helper
-  host_log: bool = False  # item 7: a per-frame log line through jax.debug.callback
+  host_log: bool = False  # item 7: a progress log line through jax.debug.callback
   append_wrenches: bool = False  # item 8: foot wrenches collected with list.append
 
 
@@ -70,12 +70,12 @@ def _private_mass(d):
   return getattr(d, "_impl").M  # noqa: B009 (the alias the detector must resolve)
 
 
-def _log_frame(t) -> None:
-  LOG.debug("frame %s done", t)
+def _log_frames(n) -> None:
+  LOG.debug("%s frames done", n)
 
 
-def _progress(t) -> None:
-  jax.debug.callback(_log_frame, t)
+def _progress(frames) -> None:
+  jax.debug.callback(_log_frames, frames.shape[0])
 
 
 def _wrenches(feet, terms) -> list:
@@ -87,12 +87,10 @@ def _wrenches(feet, terms) -> list:
 
 def _frame(m, d, xs, feet, h: Hidden, carried=None):
   """One frame: (new data, outputs); carried: the scan carry's xfrc_applied (the scan bug)."""
-  (qpos, qvel, qacc), ld, t = xs
+  (qpos, qvel, qacc), ld, _ = xs
   d = mjx.inverse(m, d.replace(qpos=qpos, qvel=qvel, qacc=qacc))
   if h.clock:
     _stamp()
-  if h.host_log:
-    _progress(t)
   unit = _newtons_per("N") if h.float_units else 1.0
   xfrc = ld["ext_forces"] if carried is None else carried + ld["ext_forces"]
   out, terms = {}, {}
@@ -123,6 +121,8 @@ def _frames(m, kin, ld, feet, h: Hidden, schedule: str, remat: bool, checks: boo
   n = kin[0].shape[0]
   xs = (kin, ld, jnp.arange(n))
   data = mjx.make_data(m)
+  if h.host_log:
+    _progress(xs[2])
 
   def step(d, x):
     d, out = _frame(m, d, x, feet, h, d.xfrc_applied if h.scan_carries_xfrc else None)

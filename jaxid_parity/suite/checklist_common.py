@@ -29,7 +29,7 @@ from pathlib import Path
 import jax
 import pytest
 
-from jaxid_parity import source_checks
+from jaxid_parity import source_checks, traced_calls
 from jaxid_parity import strategies as S
 from jaxid_parity.harness import cast
 
@@ -94,6 +94,20 @@ def traced_fns(jaxpr8, harness):
   fns = source_checks.traced_functions(jaxpr8, harness.packages)
   assert fns, "found none of the candidate's functions on the traced stacks"
   return fns
+
+
+@pytest.fixture(scope="session")
+def profiled(harness):
+  """What the candidate runs while traced (jaxid_parity.traced_calls): traced code, its calls.
+
+  On a 5-frame float32 trial, a shape no other test traces, so no trace cache skips the
+  candidate's Python (a cached jit trace runs none of it).
+  """
+  t = jax.tree.map(lambda a: a[:5], cast_trial())
+  try:
+    return traced_calls.profile(traced(harness), (t.kinematics, t.loads), harness.packages)
+  except Exception as e:
+    pytest.fail(f"candidate {harness.spec} is not traceable: {type(e).__name__}: {e}"[:600])
 
 
 def legacy_raises(fn, *args):

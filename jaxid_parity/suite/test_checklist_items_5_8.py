@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from mujoco import mjx
 
-from jaxid_parity import compare, source_checks
+from jaxid_parity import compare, source_checks, traced_calls
 from jaxid_parity.harness import REQUIRED
 from jaxid_parity.suite.checklist_common import (
   JIT_OVER_COPS,
@@ -44,8 +44,11 @@ def test_item5_legacy_contact_test_raises_under_jit(legacy_fn, legacy_loop, harn
 
 
 @checklist(item="5", side="candidate")
-def test_item5_candidate_contact_rule_traced_and_exact_on_its_edges(harness, traced_fns, measured):
+def test_item5_candidate_contact_rule_traced_and_exact_on_its_edges(
+  harness, traced_fns, profiled, measured
+):
   hits = source_checks.find_in_functions(traced_fns, source_checks.builtin_sum_calls)
+  hits += traced_calls.hits_5(profiled)
   assert not hits, f"Python sum() in traced code: {hits}"
   fn = jax.jit(traced(harness))
   counts = {}
@@ -59,7 +62,8 @@ def test_item5_candidate_contact_rule_traced_and_exact_on_its_edges(harness, tra
       n += int(got.sum())
     counts[kind] = n
   measured(
-    "contact rule traced under jit; in contact as MuJoCo C says: COP = 0 with GRF != 0: "
+    "no Python sum() (any name) in traced code; contact rule traced under jit; in contact as"
+    " MuJoCo C says: COP = 0 with GRF != 0: "
     f"{counts['cop_zero']}/16 foot-frames, COP 1e-30..1e-6 m: {counts['tiny_cop']}/16, "
     f"swing-to-stance onsets: {counts['onset']}/16"
   )
@@ -120,8 +124,11 @@ def test_item6_legacy_reads_private_fields(legacy_loop, harness, measured):
 
 
 @checklist(item="6", side="candidate")
-def test_item6_candidate_uses_no_private_field_and_matches_it(harness, traced_fns, measured):
+def test_item6_candidate_uses_no_private_field_and_matches_it(
+  harness, traced_fns, profiled, measured
+):
   hits = source_checks.find_in_functions(traced_fns, source_checks.impl_accesses)
+  hits += traced_calls.hits_6(profiled)
   packages = getattr(harness.candidate, "source_packages", ())
   if packages:
     hits += source_checks.find_in_trees(
@@ -149,7 +156,10 @@ def test_item6_candidate_uses_no_private_field_and_matches_it(harness, traced_fn
     both_rounded=True,
   )
   where = f" or the packages {', '.join(packages)}" if packages else ""
-  measured(f"no _impl in the traced functions{where}; mass_matrix equals MJX's private _impl.M")
+  measured(
+    f"no _impl (attribute or getattr string) in traced code{where}; mass_matrix equals MJX's"
+    " private _impl.M"
+  )
 
 
 @checklist(
@@ -191,10 +201,11 @@ def test_item7_legacy_prints_every_frame(legacy_fn, harness, capsys, measured):
 
 @checklist(item="7", side="candidate")
 def test_item7_candidate_prints_nothing_and_is_bitwise_deterministic(
-  harness, traced_fns, capsys, measured
+  harness, traced_fns, profiled, capsys, measured
 ):
   hits = source_checks.find_in_functions(traced_fns, source_checks.print_calls)
-  assert not hits, f"print() in traced code: {hits}"
+  hits += traced_calls.hits_7(profiled)
+  assert not hits, f"print() or a host side effect in traced code: {hits}"
   t = cast_trial()
   first = harness.call(t.kinematics, t.loads)
   second = harness.call(t.kinematics, t.loads)
@@ -205,8 +216,9 @@ def test_item7_candidate_prints_nothing_and_is_bitwise_deterministic(
     a, b = np.asarray(first[key]), np.asarray(second[key])
     assert a.tobytes() == b.tobytes(), f"{key} differs between two identical calls"
   measured(
-    "printed nothing on any call this session (tracing included); two calls on the same "
-    "input are bitwise identical"
+    "no print (any name) nor host callback with side effects (debug.callback, io_callback) in"
+    " traced code; printed nothing on any call this session (tracing included); two calls on"
+    " the same input are bitwise identical"
   )
 
 
@@ -267,8 +279,11 @@ def test_item8_legacy_accumulates_on_the_host(legacy_loop, harness, measured):
 
 
 @checklist(item="8", side="candidate")
-def test_item8_candidate_outputs_come_from_the_traced_program(harness, traced_fns, measured):
+def test_item8_candidate_outputs_come_from_the_traced_program(
+  harness, traced_fns, profiled, measured
+):
   hits = source_checks.find_in_functions(traced_fns, source_checks.append_calls)
+  hits += traced_calls.hits_8(profiled)
   assert not hits, f".append in traced code: {hits}"
   t = cast_trial()
   out = jax.jit(traced(harness))(t.kinematics, t.loads)
@@ -276,7 +291,8 @@ def test_item8_candidate_outputs_come_from_the_traced_program(harness, traced_fn
     assert isinstance(out[k], jax.Array)
     assert out[k].shape[0] == t.kinematics.qpos.shape[0]
   measured(
-    "no .append in the traced functions; every output is one jax.Array with the frame "
+    "no list.append / extend / insert in traced code; every output is one jax.Array with the"
+    " frame "
     "axis first, produced by the traced program"
   )
 
