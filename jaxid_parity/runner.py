@@ -19,6 +19,7 @@ MODULES = tuple(
   f"{SUITE}.{m}"
   for m in (
     "test_parity_oracle",
+    "test_parity_coupled",
     "test_parity_physics",
     "test_parity_legacy",
     "test_checklist_items_1_4",
