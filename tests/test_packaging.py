@@ -189,3 +189,11 @@ def test_cycle_finder_finds_a_cycle():
 def test_jaxid_import_graph_has_no_cycle():
   cycle = _cycle(_graph())
   assert not cycle, "import cycle: " + " -> ".join(cycle)
+
+
+def test_import_jaxid_prints_nothing(tmp_path):
+  """`python -c "import jaxid"` writes nothing to stdout or stderr (MJX's warp lines dropped)."""
+  cmd = [sys.executable, "-c", "import jaxid"]
+  res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path)
+  assert res.returncode == 0, res.stderr
+  assert (res.stdout, res.stderr) == ("", "")
