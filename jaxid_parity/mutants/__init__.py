@@ -38,6 +38,9 @@ DETECTORS = {
   "hides_append": "8",
 }
 
+# Mutants built on jaxid_parity.mutants._paths (its reference runs when any of them does).
+PATHS_MUTANTS = ("scan_carries_xfrc", *DETECTORS)
+
 # Mistakes that only show on some models (run_mutants adds them for `--model NAME`): on the
 # bundled model no constraint is ever active, so dropping constraints changes nothing there.
 MODEL_MUTANTS = {"myolegs": ("constraints_dropped",)}
