@@ -90,6 +90,19 @@ def run(spec: str, extra: list[str]) -> tuple[str, str, float, int]:
   return outcome, first, secs, n
 
 
+def classify(name: str, outcome: str, first: str) -> str:
+  """A mutant's result: killed, killed-elsewhere (a detector mutant killed by another test than
+  its item's candidate test), SURVIVED (passed) or ERRORED (anything else). Only killed passes."""
+  if outcome == "passed":
+    return "SURVIVED"
+  if outcome != "killed":
+    return "ERRORED"
+  item = DETECTORS.get(name)
+  if item is not None and f"::test_item{item}_candidate" not in first:
+    return "killed-elsewhere"
+  return "killed"
+
+
 def main(argv: list[str] | None = None) -> int:
   argv = list(sys.argv[1:] if argv is None else argv)
   extra = argv[argv.index("--") + 1 :] if "--" in argv else []
@@ -115,13 +128,7 @@ def main(argv: list[str] | None = None) -> int:
   rows = []
   for name in names:
     outcome, first, secs, n = run(f"jaxid_parity.mutants.{name}:candidate", extra)
-    result = {"passed": "SURVIVED", "killed": "killed"}.get(outcome, "ERRORED")
-    if (
-      result == "killed"
-      and name in DETECTORS
-      and f"test_item{DETECTORS[name]}_candidate" not in first
-    ):
-      result = "killed-elsewhere"
+    result = classify(name, outcome, first)
     rows.append((name, result, first or "-", secs))
     print(f"  {name}: {result} by {first or '-'} ({secs:.0f} s)", flush=True)
     ok &= result == "killed"

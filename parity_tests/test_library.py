@@ -52,6 +52,31 @@ def test_a_mutant_is_killed_only_by_a_failed_assertion(tmp_path, body, outcome):
   assert n == 3
 
 
+@pytest.mark.parametrize(
+  ("name", "outcome", "first", "result"),
+  [
+    ("stale_xpos", "killed", "test_parity_oracle::test_candidate_vs_oracle_f64[x]", "killed"),
+    ("stale_xpos", "errored", "test_parity_oracle::test_x (TypeError)", "ERRORED"),
+    ("stale_xpos", "passed", "", "SURVIVED"),
+    ("hides_sum", "killed", "test_checklist_items_5_8::test_item5_candidate_contact", "killed"),
+    (
+      "hides_sum",
+      "killed",
+      "test_checklist_items_5_8::test_item6_candidate_uses",
+      "killed-elsewhere",
+    ),
+    (
+      "hides_sum",
+      "killed",
+      "test_parity_oracle::test_candidate_vs_oracle_f64[x]",
+      "killed-elsewhere",
+    ),
+  ],
+)
+def test_only_a_killed_mutant_passes_and_detectors_by_their_item(name, outcome, first, result):
+  assert run_mutants.classify(name, outcome, first) == result
+
+
 def test_no_failure_is_no_verdict(tmp_path):
   assert _verdict(tmp_path, CASE.format(name="test_ok", body=""))[0] == ""
 
