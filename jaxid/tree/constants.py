@@ -1,0 +1,162 @@
+"""The MjModel's constants the tree backend folds, as Python floats and ints (built once per
+MjModel, cached): bodies in tree order, their joints, inertias, passive and constraint terms."""
+
+from __future__ import annotations
+
+import dataclasses
+import weakref
+
+import mujoco
+import numpy as np
+
+from jaxid.tree.scalar import constant
+
+HINGE, SLIDE = int(mujoco.mjtJoint.mjJNT_HINGE), int(mujoco.mjtJoint.mjJNT_SLIDE)
+BALL, FREE = int(mujoco.mjtJoint.mjJNT_BALL), int(mujoco.mjtJoint.mjJNT_FREE)
+DOFS = {HINGE: 1, SLIDE: 1, BALL: 3, FREE: 6}
+
+
+@dataclasses.dataclass(frozen=True)
+class Joint:
+  """One joint: type, qpos and dof addresses, frame in its body (pos, axis), qpos0."""
+
+  type: int
+  qadr: int
+  dadr: int
+  pos: tuple
+  axis: tuple
+  qpos0: tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class Body:
+  """One body: parent, rest frame in the parent (pos, rotation matrix), joints, inertia."""
+
+  parent: int
+  root: int
+  pos: tuple
+  rot: tuple
+  joints: tuple[Joint, ...]
+  mass: float
+  ipos: tuple
+  irot: tuple
+  inertia: tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+  """One constraint row: J = [(dof, coef)...] built at run time; soft-constraint parameters."""
+
+  kind: str  # "joint" (equality) or "limit"
+  solref: tuple
+  solimp: tuple
+  invweight: float
+  data: tuple  # equality: (qadr1, dadr1, qref1, qadr2|-1, dadr2, qref2, poly[5]); limit: see below
+
+
+@dataclasses.dataclass(frozen=True)
+class Tree:
+  """Everything the straight-line RNEA reads from the model."""
+
+  nq: int
+  nv: int
+  bodies: tuple[Body, ...]  # index = body id; bodies[0] is the world
+  gravity: tuple
+  armature: tuple
+  damping: tuple
+  springs: tuple  # (type, qadr, dadr, stiffness, qpos_spring (tuple)) per joint with stiffness
+  rows: tuple[Row, ...]
+  refsafe: bool
+  timestep: float
+  free_root: bool
+
+
+def _joint(m: mujoco.MjModel, j: int) -> Joint:
+  t, a = int(m.jnt_type[j]), int(m.jnt_qposadr[j])
+  n = {HINGE: 1, SLIDE: 1, BALL: 4, FREE: 7}[t]
+  return Joint(
+    t, a, int(m.jnt_dofadr[j]), constant(m.jnt_pos[j]), constant(m.jnt_axis[j]),
+    constant(m.qpos0[a : a + n]),
+  )  # fmt: skip
+
+
+def _rot(q) -> tuple:
+  mat = np.zeros(9)
+  mujoco.mju_quat2Mat(mat, np.asarray(q, dtype=float))
+  return constant(mat.reshape(3, 3))
+
+
+def _rows(m: mujoco.MjModel) -> list[Row]:
+  off = m.opt.disableflags
+  rows = []
+  if off & (mujoco.mjtDisableBit.mjDSBL_CONSTRAINT):
+    return rows
+  if not off & mujoco.mjtDisableBit.mjDSBL_EQUALITY:
+    for i in np.nonzero((m.eq_type == mujoco.mjtEq.mjEQ_JOINT) & m.eq_active0)[0]:
+      j1, j2 = int(m.eq_obj1id[i]), int(m.eq_obj2id[i])
+      a1, d1 = int(m.jnt_qposadr[j1]), int(m.jnt_dofadr[j1])
+      a2, d2 = (int(m.jnt_qposadr[j2]), int(m.jnt_dofadr[j2])) if j2 >= 0 else (-1, -1)
+      w = float(m.dof_invweight0[d1]) + (float(m.dof_invweight0[d2]) if j2 >= 0 else 0.0)
+      data = (a1, d1, float(m.qpos0[a1]), a2, d2, float(m.qpos0[a2]) if j2 >= 0 else 0.0)
+      data += (constant(m.eq_data[i, :5]),)
+      rows.append(Row("joint", constant(m.eq_solref[i]), constant(m.eq_solimp[i]), w, data))
+  if not off & mujoco.mjtDisableBit.mjDSBL_LIMIT:
+    for j in np.nonzero(m.jnt_limited)[0]:
+      a, d = int(m.jnt_qposadr[j]), int(m.jnt_dofadr[j])
+      data = (a, d, *constant(m.jnt_range[j]), float(m.jnt_margin[j]))
+      rows.append(
+        Row("limit", constant(m.jnt_solref[j]), constant(m.jnt_solimp[j]),
+            float(m.dof_invweight0[d]), data)
+      )  # fmt: skip
+  return rows
+
+
+def build(m: mujoco.MjModel) -> Tree:
+  """The Tree of an MjModel (see unsupported() for what it must not have)."""
+  bodies = []
+  for b in range(m.nbody):
+    j0, nj = int(m.body_jntadr[b]), int(m.body_jntnum[b])
+    bodies.append(
+      Body(
+        parent=int(m.body_parentid[b]), root=int(m.body_rootid[b]),
+        pos=constant(m.body_pos[b]), rot=_rot(m.body_quat[b]),
+        joints=tuple(_joint(m, j) for j in range(j0, j0 + nj)),
+        mass=float(m.body_mass[b]), ipos=constant(m.body_ipos[b]), irot=_rot(m.body_iquat[b]),
+        inertia=constant(m.body_inertia[b]),
+      )
+    )  # fmt: skip
+  off = m.opt.disableflags
+  springs = []
+  if not off & mujoco.mjtDisableBit.mjDSBL_SPRING:
+    for j in np.nonzero(m.jnt_stiffness)[0]:
+      t, a = int(m.jnt_type[j]), int(m.jnt_qposadr[j])
+      n = {HINGE: 1, SLIDE: 1, BALL: 4, FREE: 7}[t]
+      springs.append(
+        (t, a, int(m.jnt_dofadr[j]), float(m.jnt_stiffness[j]), constant(m.qpos_spring[a : a + n]))
+      )
+  no_damp = bool(off & mujoco.mjtDisableBit.mjDSBL_DAMPER)
+  gravity = (0.0,) * 3 if off & mujoco.mjtDisableBit.mjDSBL_GRAVITY else constant(m.opt.gravity)
+  return Tree(
+    nq=m.nq, nv=m.nv, bodies=tuple(bodies), gravity=gravity,
+    armature=constant(m.dof_armature), damping=(0.0,) * m.nv if no_damp else constant(m.dof_damping),
+    springs=tuple(springs), rows=tuple(_rows(m)),
+    refsafe=not off & mujoco.mjtDisableBit.mjDSBL_REFSAFE, timestep=float(m.opt.timestep),
+    free_root=m.njnt > 0 and int(m.jnt_type[0]) == FREE,
+  )  # fmt: skip
+
+
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def tree_of(m: mujoco.MjModel) -> Tree:
+  """build(m), cached per MjModel (the constants are precision-free Python floats)."""
+  try:
+    return _CACHE[m]
+  except (KeyError, TypeError):
+    pass
+  t = build(m)
+  try:
+    _CACHE[m] = t
+  except TypeError:
+    pass
+  return t

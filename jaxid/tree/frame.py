@@ -1,0 +1,120 @@
+"""One frame of the tree backend: the contract's outputs from the straight-line RNEA.
+
+  qfrc_inverse = M qacc + bias + armature qacc - passive - constraint    (joint_forces)
+  tau = qfrc_inverse - J' xfrc,  xfrc = ext_forces + foot wrenches at xipos  (joint_torques)
+
+The same facts as jaxid.pipeline.frame (the MJX reference), with the foot terms from
+jaxid.contract.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import mujoco
+
+from jaxid import contract
+from jaxid.tree import passive, rnea
+from jaxid.tree import scalar as s
+from jaxid.tree.constants import Tree
+from jaxid.types import Kinematics, Loads
+
+
+def unstack(x) -> list:
+  """(n,) array -> n scalars."""
+  return list(jnp.unstack(x, axis=-1)) if x.shape[-1] else []
+
+
+def joint_forces(t: Tree, pose, q, v, a) -> list:
+  """qfrc_inverse: (nv,) scalars."""
+  frc = rnea.body_forces(t, pose, v, a)
+  out = rnea.project(pose, rnea.subtree_sum(t, frc))
+  pas = passive.passive(t, q, v)
+  con = passive.constraint(t, q, v, a)
+  return [s.add(o, s.mul(arm, ad), s.neg(p), s.neg(c))
+          for o, arm, ad, p, c in zip(out, t.armature, a, pas, con)]  # fmt: skip
+
+
+def mass_matrix(t: Tree, pose) -> list:
+  """(nv, nv) joint-space inertia (with armature): column k is the RNEA of qacc = e_k."""
+  cols = []
+  for k in range(t.nv):
+    e = [1.0 if i == k else 0.0 for i in range(t.nv)]
+    frc = rnea.body_forces(t, pose, None, e, gravity=False)
+    col = rnea.project(pose, rnea.subtree_sum(t, frc))
+    col[k] = s.add(col[k], t.armature[k])
+    cols.append(col)
+  return [[cols[j][i] for j in range(t.nv)] for i in range(t.nv)]
+
+
+def frame(t: Tree, kin: Kinematics, loads: Loads, body_ids, outputs=contract.ALL_OUTPUTS) -> dict:
+  """The requested outputs of one frame: kin.qpos (nq,), kin.qvel, kin.qacc (nv,)."""
+  like = kin.qvel[..., 0] if t.nv else kin.qpos[..., 0]
+  q, v, a = unstack(kin.qpos), unstack(kin.qvel), unstack(kin.qacc)
+  pose = rnea.kinematics(t, q)
+  p0 = jnp.stack([jnp.asarray(x, like.dtype) + jnp.zeros_like(like) for x in pose.p0])
+  pos = lambda p: jnp.stack([jnp.asarray(x, like.dtype) + jnp.zeros_like(like) for x in p]) + p0
+  out = {}
+  feet = {}
+  for side, b in zip(contract.SIDES, body_ids):
+    cop, grf = getattr(loads, f"cop_{side}"), getattr(loads, f"grf_{side}")
+    contact = contract.in_contact(cop)  # sum(|cop|) > 0
+    xpos, xipos = pos(pose.xpos[b]), pos(pose.xipos[b])
+    wrench = contract.foot_wrench(cop, grf, getattr(loads, f"moment_{side}"), xipos)
+    feet[side] = dict(
+      wrench=jnp.where(contact, wrench, 0.0),
+      moment=jnp.where(contact, contract.foot_moment(cop, grf, xpos), 0.0),
+      distance=jnp.where(contact, contract.foot_distance(cop, xpos), 0.0),
+    )
+  xfrc = loads.ext_forces
+  for side, b in zip(contract.SIDES, body_ids):
+    xfrc = xfrc.at[b].add(feet[side]["wrench"])
+  want = lambda *ks: any(k in outputs for k in ks)
+  if want("joint_forces", "joint_torques", "residuals"):
+    qfrc = joint_forces(t, pose, q, v, a)
+    if "joint_forces" in outputs:
+      out["joint_forces"] = s.stack(qfrc, like)
+  if want("joint_torques", "residuals"):
+    # J' xfrc: the wrench [f, tau] at xipos is the spatial force (tau + c x f, f) about p0
+    ext = [(rnea.ZERO3, rnea.ZERO3)]
+    for b in range(1, len(t.bodies)):
+      f, tau = unstack(xfrc[b, :3]), unstack(xfrc[b, 3:])
+      ext.append((s.vadd(tau, s.cross(pose.xipos[b], f)), tuple(f)))
+    jx = rnea.project(pose, rnea.subtree_sum(t, ext))
+    tau = s.stack([s.sub(x, y) for x, y in zip(qfrc, jx)], like)
+    if "joint_torques" in outputs:
+      out["joint_torques"] = tau
+    if "residuals" in outputs:
+      out["residuals"] = tau[..., :6]
+  for side in contract.SIDES:
+    if f"distance_calcn_{side}" in outputs:
+      out[f"distance_calcn_{side}"] = feet[side]["distance"]
+    if f"moment_calcn_{side}" in outputs:
+      out[f"moment_calcn_{side}"] = feet[side]["moment"]
+  if "contact_force" in outputs:
+    out["contact_force"] = contact_force(t, pose, xfrc, like)
+  if "mass_matrix" in outputs:
+    out["mass_matrix"] = jnp.stack([s.stack(r, like) for r in mass_matrix(t, pose)], axis=-2)
+  return out
+
+
+def contact_force(t: Tree, pose, xfrc, like) -> jnp.ndarray:
+  """(nbody, 6) cfrc_ext = [tau - (subtree_com[root] - xipos) x f, f], row 0 zero."""
+  nb = len(t.bodies)
+  mass = [0.0] * nb
+  mc = [rnea.ZERO3] * nb
+  for b in range(nb - 1, 0, -1):
+    body = t.bodies[b]
+    mass[b] += body.mass
+    mc[b] = s.vadd(mc[b], s.vscale(body.mass, pose.xipos[b]))
+    if body.parent > 0:
+      mass[body.parent] += mass[b]
+      mc[body.parent] = s.vadd(mc[body.parent], mc[b])
+  rows = [jnp.zeros_like(xfrc[0])]
+  for b in range(1, nb):
+    root = t.bodies[b].root
+    heavy = mass[root] >= mujoco.mjMINVAL
+    com = s.vscale(1.0 / mass[root], mc[root]) if heavy else pose.xipos[root]
+    offset = s.vsub(com, pose.xipos[b])
+    f, tau = unstack(xfrc[b, :3]), unstack(xfrc[b, 3:])
+    rows.append(s.stack([*s.vsub(tau, s.cross(offset, f)), *f], like))
+  return jnp.stack(rows, axis=-2)
