@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
       f"reference {ref}: {outcome} {first} ({n} tests, {secs:.0f} s)".replace("  ", " "), flush=True
     )
     ok &= outcome == "passed"
+  refs_ok = ok
   rows = []
   for name in names:
     outcome, first, secs, n = run(f"jaxid_parity.mutants.{name}:candidate", extra)
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
   print(
     f"{killed}/{len(rows)} mutants killed"
     + "".join(f"; {r}: {', '.join(v)}" for r, v in bad.items() if v)
+    + ("" if refs_ok else "; a REFERENCE did not pass (see above)")
   )
   return 0 if ok else 1
 

@@ -97,12 +97,14 @@ def traced_fns(jaxpr8, harness):
 
 
 @pytest.fixture(scope="session")
-def profiled(harness):
+def profiled(harness, model_name):
   """What the candidate runs while traced (jaxid_parity.traced_calls): traced code, its calls.
 
   On a 5-frame float32 trial, a shape no other test traces, so no trace cache skips the
   candidate's Python (a cached jit trace runs none of it).
   """
+  if model_name != S.BUNDLED:  # session-scoped: set up before bundled_model_only can skip
+    pytest.skip(f"checklist items run on the bundled model ({S.BUNDLED}), not --model {model_name}")
   t = jax.tree.map(lambda a: a[:5], cast_trial())
   try:
     return traced_calls.profile(traced(harness), (t.kinematics, t.loads), harness.packages)
