@@ -73,11 +73,21 @@ def jaxid_paths(
   return dict(fn(model, trial, **kw))
 
 
+def jaxid_unsupported(mj_model, backend: str) -> str | None:
+  """Why a backend refuses a model (jaxid.tree.unsupported), None when it runs it."""
+  if backend != "tree":
+    return None
+  import jaxid.tree
+
+  return jaxid.tree.unsupported(mj_model)
+
+
 # The execution paths the harness certifies one by one (jaxid_parity.suite.test_parity_paths):
 # paths(mj_model, kinematics, loads, body_names, *, schedule, backend, remat, check_finite).
 jaxid_candidate.paths = jaxid_paths
 jaxid_candidate.schedules = options.SCHEDULES
 jaxid_candidate.backends = _backends()
+jaxid_candidate.unsupported = jaxid_unsupported  # a backend's declared limits: skipped, not run
 
 # Packages whose every module the checklist's static checks read (no `_impl` anywhere in jaxid);
 # the functions a candidate actually runs under tracing are found from its jaxpr.

@@ -3,7 +3,9 @@
 A candidate that exposes `candidate.paths(mj_model, kinematics, loads, body_names, *, schedule,
 backend, remat, check_finite)` (jaxid's adapter does; jaxid_parity.mutants._paths too) is checked
 on each schedule it lists (`candidate.schedules`: jaxid's scan, vmap, chunked and auto) and each
-backend (`candidate.backends`, jaxid's options.BACKENDS without "auto"), on one trial and on a
+backend (`candidate.backends`, jaxid's options.BACKENDS without "auto"; a backend the candidate
+declares unable to run the model, `candidate.unsupported(mj_model, backend)`, is skipped with
+its reason), on one trial and on a
 batch of trials (leading axes B, T; jaxid: inverse_dynamics_batched), with remat and the finite
 checks off and on, every key at the harness's policy (1e-10 of the scale in float64, 1e-5 in
 float32). T = 2 * CHUNK + 3 frames: the scan and the chunked schedule really loop (three chunks,
@@ -46,6 +48,9 @@ def _paths(harness, schedule, backend):
     pytest.skip(f"candidate {harness.spec} has no schedule {schedule!r}")
   if backend not in getattr(harness.candidate, "backends", ("mjx",)):
     pytest.skip(f"candidate {harness.spec} has no backend {backend!r}")
+  why = getattr(harness.candidate, "unsupported", lambda m, b: None)(harness.mj_model, backend)
+  if why:  # a limit the candidate declares (jaxid: jaxid.tree.unsupported), not a parity failure
+    pytest.skip(f"backend {backend!r} does not support {harness.model_name}: {why}")
   return fn
 
 
