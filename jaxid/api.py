@@ -14,7 +14,7 @@ from jaxid.model import Model
 from jaxid.types import Trial
 
 
-def _prepare(model, trial, outputs, remat, schedule, check_finite, validate_values):
+def _prepare(model, trial, outputs, remat, schedule, check_finite, validate_values, backend):
   """Check every argument once; returns the trial (quaternions renormalised) and its Options."""
   if not isinstance(model, Model):
     raise InputError(
@@ -22,7 +22,7 @@ def _prepare(model, trial, outputs, remat, schedule, check_finite, validate_valu
     )
   batch_shape, n_frames = validate.check_structure(model.mj_model, trial)
   opts = options.resolve(
-    model.mj_model, outputs, remat, schedule, check_finite, batch_shape, n_frames
+    model.mj_model, outputs, remat, schedule, check_finite, batch_shape, n_frames, backend
   )
   if options.flag("validate", validate_values):
     trial = validate.check_values(model.mj_model, trial)
@@ -65,6 +65,7 @@ def inverse_dynamics(
   schedule: str = "auto",
   check_finite: bool = False,
   validate: bool = True,
+  backend: str = "auto",
 ) -> dict[str, jax.Array]:
   """Outputs of a trial (leading axis T) or of a batch of trials (leading axes B, T).
 
@@ -77,10 +78,13 @@ def inverse_dynamics(
   NaN/Inf output, naming key and frame (inside a user's jit, when the program runs).
   validate: check values (finite, within float32 when x64 is off, unit quaternions); False for
   callers who validate upstream (types and shapes are always checked: that reads no data).
+  backend: "auto" (the tree backend when the model is supported, else "mjx" with an
+  InputWarning naming the feature), "tree" (jaxid.tree's straight-line RNEA; InputError on an
+  unsupported model) or "mjx" (MJX's generic pipeline, the guide's scan).
   Raises jaxid.InputError on bad input; warns InputWarning for a COP far from the foot.
   Jitted: compiles once per (model, shapes, options).
   """
-  trial, opts = _prepare(model, trial, outputs, remat, schedule, check_finite, validate)
+  trial, opts = _prepare(model, trial, outputs, remat, schedule, check_finite, validate, backend)
   return _call(model, trial, opts)
 
 
@@ -93,6 +97,7 @@ def inverse_dynamics_batched(
   schedule: str = "auto",
   check_finite: bool = False,
   validate: bool = True,
+  backend: str = "auto",
 ) -> dict[str, jax.Array]:
   """A batch (leading axis B) sharded over a mesh's devices along the batch axis.
 
@@ -104,7 +109,7 @@ def inverse_dynamics_batched(
   """
   if mesh is None:
     mesh = Mesh(np.array(jax.devices()), ("batch",))
-  trials, opts = _prepare(model, trials, outputs, remat, schedule, check_finite, validate)
+  trials, opts = _prepare(model, trials, outputs, remat, schedule, check_finite, validate, backend)
   if not opts.batched:
     raise InputError(
       "trials: expected a batch with a leading axis B (rank 3 kinematics.qpos), got a single trial."

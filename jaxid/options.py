@@ -7,14 +7,18 @@ public API is checked here, once, with an InputError naming the argument.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import mujoco
 import numpy as np
 
 from jaxid import contract
 from jaxid.errors import InputError
+from jaxid.tree import unsupported
+from jaxid.validate import InputWarning
 
 SCHEDULES = ("auto", "scan", "vmap", "chunked")
+BACKENDS = ("auto", "tree", "mjx")
 VMAP_MAX_FRAMES = 2048  # beyond this, all frames' intermediates at once cost too much memory
 CHUNK = 8  # frames per vmapped chunk of the chunked schedule
 
@@ -30,6 +34,7 @@ class Options:
   remat: checkpoint each frame (reverse mode stores only each frame's inputs)
   checks: checkify checks that every output is finite, naming key and frame
   batched: the trial has a leading batch axis B
+  backend: "tree" (the straight-line RNEA of jaxid.tree) or "mjx" (never "auto")
   """
 
   returned: tuple[str, ...]
@@ -38,6 +43,7 @@ class Options:
   remat: bool
   checks: bool
   batched: bool
+  backend: str = "mjx"
 
 
 def auto_schedule(batched: bool, n_frames: int) -> str:
@@ -74,6 +80,26 @@ def names(name: str, value, what: str) -> tuple[str, ...]:
   return items
 
 
+def resolve_backend(mj_model: mujoco.MjModel, backend) -> str:
+  """ "tree" or "mjx": auto picks tree when the model is supported, else mjx with an InputWarning
+  naming the feature; "tree" on an unsupported model raises InputError naming it."""
+  if not isinstance(backend, str) or backend not in BACKENDS:
+    raise InputError(f"backend: expected one of {list(BACKENDS)}, got {backend!r}.")
+  if backend == "mjx":
+    return "mjx"
+  why = unsupported(mj_model)
+  if why is None:
+    return "tree"
+  if backend == "tree":
+    raise InputError(f"backend: the tree backend does not support this model's {why}; use 'mjx'.")
+  warnings.warn(
+    f"backend: the tree backend does not support this model's {why}; running on mjx.",
+    InputWarning,
+    stacklevel=5,
+  )
+  return "mjx"
+
+
 def check_outputs(mj_model: mujoco.MjModel, outputs) -> tuple[str, ...]:
   """The requested output keys, validated; residuals only exist with a free root."""
   keys = contract.ALL_OUTPUTS if outputs is None else names("outputs", outputs, "output keys")
@@ -92,6 +118,7 @@ def resolve(
   check_finite,
   batch_shape: tuple[int, ...],
   n_frames: int,
+  backend="mjx",
 ) -> Options:
   """Options of a call on a trial with this batch shape and frame count, all checked."""
   if not isinstance(schedule, str) or schedule not in SCHEDULES:
@@ -105,4 +132,5 @@ def resolve(
     remat=flag("remat", remat),
     checks=flag("check_finite", check_finite),
     batched=batched,
+    backend=resolve_backend(mj_model, backend),
   )

@@ -22,7 +22,7 @@ import jax.numpy as jnp
 from jax.experimental import checkify
 from mujoco import mjx
 
-from jaxid import contract
+from jaxid import contract, tree
 from jaxid.model import Model
 from jaxid.options import CHUNK, Options, check_outputs
 from jaxid.types import Kinematics, Loads, Trial
@@ -193,10 +193,75 @@ def frames_chunked(
 SCHEDULES = {"scan": frames_scan, "vmap": frames_vmap, "chunked": frames_chunked}
 
 
+def tree_scan(fn, kinematics: Kinematics, loads: Loads, opts: Options) -> dict:
+  """The scan schedule over a stateless frame fn(kin, loads) -> outputs (the tree backend)."""
+
+  def step(carry, xs):
+    kin, ld, t = xs
+    out = fn(kin, ld)
+    if opts.checks:
+      check_finite(out, t)
+    return carry, out
+
+  if opts.remat:
+    step = jax.checkpoint(step)
+  frames = jnp.arange(kinematics.qpos.shape[0])
+  return jax.lax.scan(step, None, (kinematics, loads, frames))[1]
+
+
+def check_finite_frames(out: dict, frames) -> None:
+  """checkify: every output of frames (T,) is finite, naming the key and the first bad frame."""
+  for k, v in out.items():
+    ok = jnp.all(jnp.isfinite(v).reshape(v.shape[0], -1), axis=1)
+    first = frames[jnp.argmin(ok)]
+    checkify.check(jnp.all(ok), f"jaxid: non-finite {k} at frame {{t}}", t=first)
+
+
+def tree_vmap(fn, kinematics: Kinematics, loads: Loads, opts: Options, frames=None) -> dict:
+  """All frames at once: the tree frame takes leading frame axes itself, so every scalar of the
+  sweep is a (T,) vector (frames on the lane axis) rather than a jax.vmap of a () program."""
+  run = jax.checkpoint(fn) if opts.remat else fn
+  out = run(kinematics, loads)
+  if opts.checks:
+    if frames is None:
+      frames = jnp.arange(kinematics.qpos.shape[0])
+    check_finite_frames(out, frames)
+  return out
+
+
+def tree_chunked(fn, kinematics: Kinematics, loads: Loads, opts: Options) -> dict:
+  """The chunked schedule over a stateless frame fn (as frames_chunked)."""
+  n = kinematics.qpos.shape[0]
+  pad = (-n) % CHUNK
+  grow = lambda x: jnp.concatenate([x, jnp.repeat(x[-1:], pad, axis=0)]) if pad else x
+  split = lambda x: grow(x).reshape(((n + pad) // CHUNK, CHUNK, *x.shape[1:]))
+  xs = jax.tree.map(split, (kinematics, loads, jnp.arange(n)))
+
+  def step(carry, x):
+    return carry, tree_vmap(fn, x[0], x[1], opts, frames=x[2])
+
+  _, out = jax.lax.scan(step, None, xs)
+  return jax.tree.map(lambda y: y.reshape((n + pad, *y.shape[2:]))[:n], out)
+
+
+TREE_SCHEDULES = {"scan": tree_scan, "vmap": tree_vmap, "chunked": tree_chunked}
+
+
+def tree_frame(model: Model, outputs):
+  """The tree backend's frame fn(kin, loads) -> outputs for a model (constants folded)."""
+  t = tree.tree_of(model.mj_model)
+  return lambda kin, ld: tree.frame(t, kin, ld, model.body_ids, outputs)
+
+
 def trial_outputs(model: Model, trial: Trial, opts: Options) -> dict:
-  """Outputs of one trial, or of a batch (vmapped over B), with the resolved schedule."""
-  m, body_ids = model.mjx(), model.body_ids
-  fn = lambda k, ld: SCHEDULES[opts.schedule](m, k, ld, body_ids, opts)
+  """Outputs of one trial, or of a batch (vmapped over B), with the resolved schedule and
+  backend."""
+  if opts.backend == "tree":
+    frame_fn = tree_frame(model, opts.computed)
+    fn = lambda k, ld: TREE_SCHEDULES[opts.schedule](frame_fn, k, ld, opts)
+  else:
+    m, body_ids = model.mjx(), model.body_ids
+    fn = lambda k, ld: SCHEDULES[opts.schedule](m, k, ld, body_ids, opts)
   if opts.batched:
     fn = jax.vmap(fn)
   return fn(trial.kinematics, trial.loads)

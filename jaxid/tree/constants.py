@@ -150,13 +150,7 @@ _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def tree_of(m: mujoco.MjModel) -> Tree:
   """build(m), cached per MjModel (the constants are precision-free Python floats)."""
-  try:
-    return _CACHE[m]
-  except (KeyError, TypeError):
-    pass
-  t = build(m)
-  try:
-    _CACHE[m] = t
-  except TypeError:
-    pass
+  t = _CACHE.get(m)
+  if t is None:
+    t = _CACHE[m] = build(m)
   return t

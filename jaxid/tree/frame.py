@@ -20,8 +20,8 @@ from jaxid.types import Kinematics, Loads
 
 
 def unstack(x) -> list:
-  """(n,) array -> n scalars."""
-  return list(jnp.unstack(x, axis=-1)) if x.shape[-1] else []
+  """(..., n) array -> n scalars of shape (...,): the frame axes are the lanes."""
+  return list(jnp.unstack(jnp.moveaxis(x, -1, 0), axis=0)) if x.shape[-1] else []
 
 
 def joint_forces(t: Tree, pose, q, v, a) -> list:
@@ -35,24 +35,20 @@ def joint_forces(t: Tree, pose, q, v, a) -> list:
 
 
 def mass_matrix(t: Tree, pose) -> list:
-  """(nv, nv) joint-space inertia (with armature): column k is the RNEA of qacc = e_k."""
-  cols = []
+  """(nv, nv) joint-space inertia with armature on the diagonal (mj_crb)."""
+  m = rnea.crb(t, pose)
   for k in range(t.nv):
-    e = [1.0 if i == k else 0.0 for i in range(t.nv)]
-    frc = rnea.body_forces(t, pose, None, e, gravity=False)
-    col = rnea.project(pose, rnea.subtree_sum(t, frc))
-    col[k] = s.add(col[k], t.armature[k])
-    cols.append(col)
-  return [[cols[j][i] for j in range(t.nv)] for i in range(t.nv)]
+    m[k][k] = s.add(m[k][k], t.armature[k])
+  return m
 
 
 def frame(t: Tree, kin: Kinematics, loads: Loads, body_ids, outputs=contract.ALL_OUTPUTS) -> dict:
-  """The requested outputs of one frame: kin.qpos (nq,), kin.qvel, kin.qacc (nv,)."""
+  """The requested outputs of one frame, kin.qpos (nq,), kin.qvel, kin.qacc (nv,), or of many
+  at once with any leading frame axes (..., nq): every scalar of the sweep is then (...,)."""
   like = kin.qvel[..., 0] if t.nv else kin.qpos[..., 0]
   q, v, a = unstack(kin.qpos), unstack(kin.qvel), unstack(kin.qacc)
   pose = rnea.kinematics(t, q)
-  p0 = jnp.stack([jnp.asarray(x, like.dtype) + jnp.zeros_like(like) for x in pose.p0])
-  pos = lambda p: jnp.stack([jnp.asarray(x, like.dtype) + jnp.zeros_like(like) for x in p]) + p0
+  pos = lambda p: s.stack(s.vadd(p, pose.p0), like)  # (..., 3) world position
   out = {}
   feet = {}
   for side, b in zip(contract.SIDES, body_ids):
@@ -61,13 +57,13 @@ def frame(t: Tree, kin: Kinematics, loads: Loads, body_ids, outputs=contract.ALL
     xpos, xipos = pos(pose.xpos[b]), pos(pose.xipos[b])
     wrench = contract.foot_wrench(cop, grf, getattr(loads, f"moment_{side}"), xipos)
     feet[side] = dict(
-      wrench=jnp.where(contact, wrench, 0.0),
-      moment=jnp.where(contact, contract.foot_moment(cop, grf, xpos), 0.0),
+      wrench=jnp.where(contact[..., None], wrench, 0.0),
+      moment=jnp.where(contact[..., None], contract.foot_moment(cop, grf, xpos), 0.0),
       distance=jnp.where(contact, contract.foot_distance(cop, xpos), 0.0),
     )
   xfrc = loads.ext_forces
   for side, b in zip(contract.SIDES, body_ids):
-    xfrc = xfrc.at[b].add(feet[side]["wrench"])
+    xfrc = xfrc.at[..., b, :].add(feet[side]["wrench"])
   want = lambda *ks: any(k in outputs for k in ks)
   if want("joint_forces", "joint_torques", "residuals"):
     qfrc = joint_forces(t, pose, q, v, a)
@@ -77,7 +73,7 @@ def frame(t: Tree, kin: Kinematics, loads: Loads, body_ids, outputs=contract.ALL
     # J' xfrc: the wrench [f, tau] at xipos is the spatial force (tau + c x f, f) about p0
     ext = [(rnea.ZERO3, rnea.ZERO3)]
     for b in range(1, len(t.bodies)):
-      f, tau = unstack(xfrc[b, :3]), unstack(xfrc[b, 3:])
+      f, tau = unstack(xfrc[..., b, :3]), unstack(xfrc[..., b, 3:])
       ext.append((s.vadd(tau, s.cross(pose.xipos[b], f)), tuple(f)))
     jx = rnea.project(pose, rnea.subtree_sum(t, ext))
     tau = s.stack([s.sub(x, y) for x, y in zip(qfrc, jx)], like)
@@ -109,12 +105,12 @@ def contact_force(t: Tree, pose, xfrc, like) -> jnp.ndarray:
     if body.parent > 0:
       mass[body.parent] += mass[b]
       mc[body.parent] = s.vadd(mc[body.parent], mc[b])
-  rows = [jnp.zeros_like(xfrc[0])]
+  rows = [jnp.zeros_like(xfrc[..., 0, :])]
   for b in range(1, nb):
     root = t.bodies[b].root
     heavy = mass[root] >= mujoco.mjMINVAL
     com = s.vscale(1.0 / mass[root], mc[root]) if heavy else pose.xipos[root]
     offset = s.vsub(com, pose.xipos[b])
-    f, tau = unstack(xfrc[b, :3]), unstack(xfrc[b, 3:])
+    f, tau = unstack(xfrc[..., b, :3]), unstack(xfrc[..., b, 3:])
     rows.append(s.stack([*s.vsub(tau, s.cross(offset, f)), *f], like))
   return jnp.stack(rows, axis=-2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import jax
 import jax.numpy as jnp
 
 from jaxid.tree import scalar as s
@@ -20,6 +21,7 @@ EYE = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
 ZERO3 = (0.0, 0.0, 0.0)
 
 
+@jax.tree_util.register_dataclass
 @dataclasses.dataclass
 class Pose:
   """Per body: xpos (relative to p0), xmat, xipos (relative), and per dof its cdof (rot, lin)."""
@@ -29,7 +31,7 @@ class Pose:
   xmat: list
   xipos: list
   cdof: list  # (nv,) of (rot (3,), lin (3,))
-  dof_body: list  # (nv,) body of each dof
+  dof_body: list = dataclasses.field(metadata=dict(static=True))  # (nv,) body of each dof
 
 
 def kinematics(t: Tree, q: list) -> Pose:
@@ -82,7 +84,13 @@ def kinematics(t: Tree, q: list) -> Pose:
           cdof[d + i] = (ax, s.cross(ax, s.vscale(-1.0, anchor)))
       for i in range({HINGE: 1, SLIDE: 1, BALL: 3, FREE: 6}[jn.type]):
         dof_body[jn.dadr + i] = b
-  return Pose(p0, xpos, xmat, xipos, cdof, dof_body)
+    dofs = [d for d in range(t.nv) if dof_body[d] == b and cdof[d] is not None]
+    xpos[b], xmat[b], xipos[b], mine = s.barrier(
+      (xpos[b], xmat[b], xipos[b], [cdof[d] for d in dofs])
+    )
+    for d, c in zip(dofs, mine):
+      cdof[d] = c
+  return Pose(p0, xpos, xmat, xipos, cdof, tuple(dof_body))
 
 
 def motion_cross(v, u):
@@ -165,7 +173,7 @@ def body_forces(t: Tree, pose: Pose, qvel, qacc, gravity=True) -> list:
     f = inert_mul(inert, a)
     if qvel is not None:
       f = sadd(f, force_cross(v, inert_mul(inert, v)))
-    frc[b] = f
+    cvel[b], cacc[b], frc[b] = s.barrier((cvel[b], cacc[b], f))
   return frc
 
 
@@ -173,6 +181,7 @@ def subtree_sum(t: Tree, frc: list) -> list:
   """Backward sweep: each body's force plus its children's (cfrc of the subtree)."""
   out = list(frc)
   for b in range(len(t.bodies) - 1, 0, -1):
+    out[b] = s.barrier(out[b])
     p = t.bodies[b].parent
     if p > 0:
       out[p] = sadd(out[p], out[b])
@@ -182,3 +191,31 @@ def subtree_sum(t: Tree, frc: list) -> list:
 def project(pose: Pose, cfrc: list) -> list:
   """qfrc = cdof . cfrc[dof_body]: (nv,)."""
   return [sdot(pose.cdof[d], cfrc[pose.dof_body[d]]) for d in range(len(pose.cdof))]
+
+
+def crb(t: Tree, pose: Pose) -> list:
+  """(nv, nv) joint-space inertia M (without armature) by the composite-rigid-body algorithm:
+  M[i, j] = cdof_j . (Ic[body(i)] cdof_i) for j on the path from dof i to the root."""
+  nb = len(t.bodies)
+  ic = [None] * nb
+  for b in range(1, nb):
+    ic[b] = inertia(t, pose, b)
+  for b in range(nb - 1, 0, -1):  # Ic = sum over the subtree
+    p = t.bodies[b].parent
+    if p > 0:
+      (i1, h1, m1), (i2, h2, m2) = ic[p], ic[b]
+      ic[p] = (tuple(s.vadd(r1, r2) for r1, r2 in zip(i1, i2)), s.vadd(h1, h2), s.add(m1, m2))
+  nv = len(pose.cdof)
+  dofs = [[] for _ in range(nb)]  # dofs of each body
+  for d in range(nv):
+    dofs[pose.dof_body[d]].append(d)
+  out = [[0.0] * nv for _ in range(nv)]
+  for i in range(nv):
+    b = pose.dof_body[i]
+    f = inert_mul(ic[b], pose.cdof[i])
+    while b > 0:
+      for j in dofs[b]:
+        if j <= i:
+          out[i][j] = out[j][i] = sdot(pose.cdof[j], f)
+      b = t.bodies[b].parent
+  return out

@@ -31,9 +31,9 @@ def unsupported(m: mujoco.MjModel) -> str | None:
   if _nonzero(m, "jnt_springyield"):
     return "spring yield (jnt_springyield)"
   constraints = not m.opt.disableflags & _DSBL.mjDSBL_CONSTRAINT
-  if constraints and not m.opt.disableflags & _DSBL.mjDSBL_FRICTIONLOSS:
-    if _nonzero(m, "dof_frictionloss"):
-      return "joint friction loss (dof_frictionloss)"
+  frictionloss = constraints and not m.opt.disableflags & _DSBL.mjDSBL_FRICTIONLOSS
+  if frictionloss and _nonzero(m, "dof_frictionloss"):
+    return "joint friction loss (dof_frictionloss)"
   if m.ntendon:
     for name in ("tendon_stiffness", "tendon_damping", "tendon_frictionloss", "tendon_limited"):
       if _nonzero(m, name):
