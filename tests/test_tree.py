@@ -1,0 +1,186 @@
+"""The tree backend (jaxid.tree) against MuJoCo C, through the public API: every output key.
+
+Tolerance policy (jaxid_parity.compare): an output's error is held to 1e-5 (float32) or 1e-10
+(float64) of its scale, the largest magnitude of that key over the trial as the C oracle
+computes it (joint_forces: max(|qfrc_inverse|, |M||qacc|); on models with constraint rows, per
+dof, the constraint terms' magnitude where larger). On the bundled 200-frame sample the scales
+are ~1.1e3 N m, so float32 allows ~1.1e-2 N m and float64 ~1.1e-7 N m; the figures observed are
+printed by the harness summary (docs/parity.md) and in the tree's report.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import chex
+import jax
+import mujoco
+import numpy as np
+import pytest
+
+import jaxid
+from jaxid import contract, tree
+from jaxid.errors import InputError
+from jaxid.validate import InputWarning
+from jaxid_parity import compare, oracle
+
+KEYS = contract.ALL_OUTPUTS
+
+
+def _cast(trial, dtype):
+  return jax.tree.map(lambda x: np.asarray(x, dtype), trial)
+
+
+def check_against_c(model, trial, label, **kwargs) -> dict:
+  """Every output of jaxid.inverse_dynamics(..., backend="tree") vs the C oracle, at the policy.
+  Returns the relative errors."""
+  out = jaxid.inverse_dynamics(model, trial, backend="tree", validate=False, **kwargs)
+  wide = _cast(trial, np.float64)  # the values the candidate saw
+  ref = oracle.run(model.mj_model, wide.kinematics, wide.loads, model.body_names)
+  scales = compare.scales(ref)
+  assert set(out) == set(kwargs.get("outputs") or jaxid.options.check_outputs(model.mj_model, None))
+  return {
+    k: compare.assert_close(k, v, ref[k], scales[k], label=label, record=False)
+    for k, v in out.items()
+  }
+
+
+@pytest.fixture(scope="module")
+def gait():
+  return jaxid.load_model("gait_lowerbody")
+
+
+@pytest.fixture(scope="module")
+def gait_trial(gait):
+  return jaxid.sample_trial(gait, n_frames=40, seed=0)
+
+
+def test_bundled_model_is_supported(gait):
+  assert tree.unsupported(gait.mj_model) is None
+
+
+def test_bundled_float32_matches_mujoco_c(gait, gait_trial):
+  rel = check_against_c(gait, _cast(gait_trial, np.float32), "tree vs oracle")
+  assert set(rel) == set(KEYS)
+
+
+@pytest.mark.x64
+def test_bundled_float64_matches_mujoco_c(gait, gait_trial, x64):
+  rel = check_against_c(gait, _cast(gait_trial, np.float64), "tree vs oracle")
+  assert set(rel) == set(KEYS)
+
+
+@pytest.mark.parametrize("schedule", ["scan", "chunked"])
+def test_schedules_batched_match_mujoco_c(gait, gait_trial, schedule):
+  """Batch of 2 trials of 11 frames (chunked pads 11 to 16): each trial vs the oracle."""
+  one = jax.tree.map(lambda x: np.asarray(x[:11], np.float32), gait_trial)
+  other = jax.tree.map(lambda x: np.asarray(x[11:22], np.float32), gait_trial)
+  batch = jax.tree.map(lambda a, b: np.stack([a, b]), one, other)
+  keys = ("joint_torques", "residuals", "contact_force")
+  out = jaxid.inverse_dynamics(gait, batch, outputs=keys, schedule=schedule, backend="tree")
+  for i, tr in enumerate((one, other)):
+    wide = _cast(tr, np.float64)
+    ref = oracle.run(gait.mj_model, wide.kinematics, wide.loads, gait.body_names)
+    sc = compare.scales(ref)
+    for k in keys:
+      compare.assert_close(k, out[k][i], ref[k], sc[k], label="tree schedules", record=False)
+
+
+def test_planar_yup_model_matches_mujoco_c():
+  """No free root (no residuals), y-up gravity, slide/hinge pelvis."""
+  model = jaxid.load_model("tests/models/planar_yup.xml")
+  m = model.mj_model
+  assert tree.unsupported(m) is None
+  assert not contract.has_free_root(m)
+  rng = np.random.default_rng(0)
+  n = 6
+  d = mujoco.MjData(m)
+  qpos = rng.uniform(-0.3, 0.3, (n, m.nq))
+  cop = np.zeros((n, 3))
+  for i in range(2, n):  # stance from frame 2, COP near the foot
+    d.qpos[:] = qpos[i]
+    mujoco.mj_kinematics(m, d)
+    cop[i] = d.xpos[model.body_ids[0]] + rng.normal(0, 0.03, 3)
+  z = np.zeros((n, 3))
+  trial = jaxid.Trial(
+    jaxid.Kinematics(qpos, rng.uniform(-1, 1, (n, m.nv)), rng.uniform(-5, 5, (n, m.nv))),
+    jaxid.Loads(np.tile([30.0, 400.0, 0.0], (n, 1)), z, cop, z, rng.normal(0, 2, (n, 3)), z,
+                rng.normal(0, 5, (n, m.nbody, 6))),
+  )  # fmt: skip
+  rel = check_against_c(model, _cast(trial, np.float32), "tree planar")
+  assert set(rel) == set(KEYS) - {"residuals"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Backend selection
+
+
+def _with(xml_extra: str) -> mujoco.MjModel:
+  """A two-foot toy model with one extra feature."""
+  xml = f"""
+  <mujoco><option gravity="0 0 -9.81"/><worldbody>
+    <body name="pelvis" pos="0 0 1"><freejoint/><geom size=".1" mass="10"/>
+      <body name="calcn_l" pos="0 .1 -.5"><joint name="hl" type="hinge" axis="0 1 0"
+        {xml_extra}/><geom size=".05" mass="1"/></body>
+      <body name="calcn_r" pos="0 -.1 -.5"><joint name="hr" type="hinge" axis="0 1 0"/>
+        <geom size=".05" mass="1"/></body>
+    </body></worldbody></mujoco>"""
+  return mujoco.MjModel.from_xml_string(xml)
+
+
+@pytest.mark.parametrize(
+  ("extra", "feature"),
+  [('frictionloss="1"', "friction loss"), ('damping="1"', None), ('stiffness="3"', None)],
+)
+def test_unsupported_names_the_feature(extra, feature):
+  why = tree.unsupported(jaxid.model.prepare(_with(extra)))
+  assert (why is None) if feature is None else (feature in why)
+
+
+def test_backend_tree_refuses_and_auto_warns_on_an_unsupported_model():
+  model = jaxid.model.from_mj_model(_with('frictionloss="1"'))
+  n, m = 3, model.mj_model
+  qpos = np.tile(m.qpos0, (n, 1))
+  z3, zv = np.zeros((n, 3)), np.zeros((n, m.nv))
+  trial = jaxid.Trial(jaxid.Kinematics(qpos, zv, zv),
+                      jaxid.Loads(z3, z3, z3, z3, z3, z3, np.zeros((n, m.nbody, 6))))  # fmt: skip
+  with pytest.raises(InputError, match=r"backend: .*friction loss"):
+    jaxid.inverse_dynamics(model, trial, backend="tree")
+  with pytest.warns(InputWarning, match=r"friction loss.*mjx"):
+    out = jaxid.inverse_dynamics(model, trial, outputs=("joint_forces",))
+  want = jaxid.inverse_dynamics(model, trial, outputs=("joint_forces",), backend="mjx")
+  np.testing.assert_array_equal(out["joint_forces"], want["joint_forces"])
+  with pytest.raises(InputError, match="backend: expected one of"):
+    jaxid.inverse_dynamics(model, trial, backend="fast")
+
+
+def test_auto_picks_tree_without_a_warning_on_the_bundled_model(gait, gait_trial):
+  tr = _cast(jax.tree.map(lambda x: x[:5], gait_trial), np.float32)
+  with warnings.catch_warnings():
+    warnings.simplefilter("error", InputWarning)
+    auto = jaxid.inverse_dynamics(gait, tr, outputs=("joint_torques",))
+  want = jaxid.inverse_dynamics(gait, tr, outputs=("joint_torques",), backend="tree")
+  np.testing.assert_array_equal(auto["joint_torques"], want["joint_torques"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Transformations
+
+
+def test_jit_traces_once_and_checks_name_the_frame(gait, gait_trial):
+  tr = _cast(jax.tree.map(lambda x: x[:8], gait_trial), np.float32)
+
+  @jax.jit
+  @chex.assert_max_traces(n=1)
+  def run(trial):
+    return jaxid.inverse_dynamics(gait, trial, outputs=("joint_torques",), validate=False)
+
+  a = run(tr)["joint_torques"]
+  b = run(jax.tree.map(lambda x: x + 0.0, tr))["joint_torques"]
+  np.testing.assert_array_equal(a, b)
+  bad = jax.tree.map(np.copy, tr)
+  bad.kinematics.qacc[5, 3] = np.inf
+  with pytest.raises(Exception, match="non-finite joint_torques at frame 5"):
+    jaxid.inverse_dynamics(
+      gait, bad, outputs=("joint_torques",), validate=False, check_finite=True, backend="tree"
+    )
