@@ -11,6 +11,10 @@ Each stage is ``def f(m, d, ...) -> d`` and mirrors a step of legacy/MJX_RunID.p
 Unlike the legacy loop, the foot wrench is built after mjx.inverse, from the kinematics of the
 same frame, so no pipeline stage runs twice per frame. The schedules (scan, vmap, chunked) run
 the same frame; Options (jaxid/options.py) says which, and with which outputs.
+
+Options.backend "tree" runs jaxid.tree's straight-line RNEA instead (the same outputs, no MJX
+data carried): tree_scan, tree_vmap and tree_chunked are the same three schedules over it, and
+tree_vmap hands all frames to the tree frame at once (its scalars are then (T,) lanes).
 """
 
 from __future__ import annotations

@@ -184,3 +184,17 @@ def test_jit_traces_once_and_checks_name_the_frame(gait, gait_trial):
     jaxid.inverse_dynamics(
       gait, bad, outputs=("joint_torques",), validate=False, check_finite=True, backend="tree"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.x64
+def test_myoleg_float64_matches_mujoco_c(x64):
+  """MyoLeg (ball-free, 14 polynomial knee couplings, joint limits, armature, damping): the raw
+  entries at the per-dof scales of the policy (the stiff coupling rows amplify round-off)."""
+  pytest.importorskip("myo_sim", reason='MyoLeg needs myo-sim: pip install "jaxid[myo]"')
+  model = jaxid.load_model("myolegs")
+  assert tree.unsupported(model.mj_model) is None
+  trial = jax.tree.map(lambda x: x[:6], jaxid.sample_trial(model, n_frames=6, seed=1))
+  keys = ("joint_forces", "joint_torques", "residuals", "contact_force")
+  rel = check_against_c(model, _cast(trial, np.float64), "tree myoleg", outputs=keys)
+  assert set(rel) == set(keys)

@@ -59,12 +59,13 @@ def kinematics(t: Tree, q: list) -> Pose:
       else:
         if jn.type == HINGE:
           ang = s.sub(q[jn.qadr], jn.qpos0[0])
-          loc = s.axis_angle_mat(jn.axis, jnp.cos(ang), jnp.sin(ang))
+          loc = s.axis_angle_mat(jn.axis, *s.barrier((jnp.cos(ang), jnp.sin(ang))))
         else:  # BALL
           loc = s.quat_mat(tuple(q[jn.qadr : jn.qadr + 4]))
         rot = s.matmul(rot, loc)
         pos = s.vsub(anchor, s.matvec(rot, jn.pos))  # rotate about the anchor
       anchors.append((anchor, axis))
+    pos, rot, anchors = s.barrier((pos, rot, anchors))
     xpos[b], xmat[b] = pos, rot
     xipos[b] = s.vadd(pos, s.matvec(rot, body.ipos))
     for jn, (anchor, axis) in zip(body.joints, anchors):
@@ -169,7 +170,7 @@ def body_forces(t: Tree, pose: Pose, qvel, qacc, gravity=True) -> list:
         v = sadd(v, *(sscale(qvel[d], pose.cdof[d]) for d in dofs_rot))
       a = sadd(a, *(sscale(qacc[d], pose.cdof[d]) for d in dofs))
     cvel[b], cacc[b] = v, a
-    inert = inertia(t, pose, b)
+    inert = s.barrier(inertia(t, pose, b))
     f = inert_mul(inert, a)
     if qvel is not None:
       f = sadd(f, force_cross(v, inert_mul(inert, v)))
