@@ -32,6 +32,12 @@ def _quat(rng):
   return " ".join(f"{x:.6g}" for x in q / np.linalg.norm(q))
 
 
+def _principal(rng):
+  """Principal moments of a point-mass cloud (y+z, x+z, x+y): A + B >= C holds."""
+  x = rng.uniform(0.005, 0.25, 3)
+  return x[1] + x[2], x[0] + x[2], x[0] + x[1]
+
+
 def mjcf(parents, joints, free_root, coupled, seed) -> str:
   """A model: body i+1 has parent parents[i] and joints joints[i]; two bodies are the feet."""
   rng = np.random.default_rng(seed)
@@ -61,7 +67,7 @@ def mjcf(parents, joints, free_root, coupled, seed) -> str:
       js.append(f"<joint {attrs}/>")
     inertial = (
       f'<inertial pos="{_v(rng, 3, 0.05)}" quat="{_quat(rng)}" mass="{rng.uniform(0.5, 10):.4g}"'
-      f' diaginertia="{" ".join(f"{x:.4g}" for x in rng.uniform(0.01, 0.5, 3))}"/>'
+      f' diaginertia="{" ".join(f"{x:.4g}" for x in _principal(rng))}"/>'
     )
     inner = "".join(body(c) for c in children[b])
     name = names.get(b, f"b{b}")
