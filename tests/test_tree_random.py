@@ -93,8 +93,15 @@ def mjcf(parents, joints, free_root, coupled, seed) -> str:
 def models(draw):
   n = 5  # bodies: pelvis, two inner, two feet; shapes vary only with the joints drawn
   parents = [0] + [draw(st.integers(1, i)) for i in range(1, n)]
-  kinds = st.sampled_from(["hinge", "slide", "ball"])
-  joints = [draw(st.lists(kinds, min_size=0 if i else 1, max_size=2)) for i in range(n)]
+  # MuJoCo allows no rotation after a ball in the same body: a ball, if any, is the last joint.
+  # At least 6 dofs (the oracle's residuals are tau[:6]): >= 2 joints on a jointed root, >= 1 else.
+  kinds = st.sampled_from(["hinge", "slide"])
+  joints = []
+  for i in range(n):
+    js = draw(st.lists(kinds, min_size=0, max_size=2)) + (["ball"] if draw(st.booleans()) else [])
+    while len(js) < (2 if i == 0 else 1):
+      js.insert(0, "hinge")
+    joints.append(js)
   free_root = draw(st.booleans())
   if free_root:
     joints[0] = []
