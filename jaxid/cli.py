@@ -51,6 +51,21 @@ def _cmd_check(args) -> int:
   return runner.run_suite(args.candidate, profile=args.profile, extra=args.pytest_args)
 
 
+def _cmd_convert(args) -> int:
+  """An .osim model -> its MJCF twin at --out, checked before anything is written."""
+  from jaxid.io import files
+  from jaxid.models import osim
+
+  if not args.model.lower().endswith(".osim"):
+    raise InputError(f"model {args.model}: expected an OpenSim model file ending in .osim.")
+  files.check_outputs([("--out", args.out)], [("the model", args.model)], args.force)
+  conversion = osim.convert(args.model)
+  osim.write_mjcf(conversion, args.out, force=True)  # existence was checked above
+  cmap = conversion.coordinate_map
+  print(f"wrote {args.out}: {len(conversion.bodies)} bodies, {len(cmap.coords)} coordinates")
+  return 0
+
+
 def _cmd_sample(args) -> int:
   from jaxid.io import checks
   from jaxid.io import trial as trial_io
@@ -208,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_demo(args)
       if args.command == "check":
         return _cmd_check(args)
+      if args.command == "convert":
+        return _cmd_convert(args)
       run(args)
       return 0
   except InputError as e:

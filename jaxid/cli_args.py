@@ -11,6 +11,7 @@ EXAMPLES = """examples:
   python -m jaxid.cli run --model my_model.xml --coordinates ik.mot --grf grf_1000Hz.mot \\
       --external-loads loads.xml --resample-grf --cutoff 6 --out id.sto
   python -m jaxid.cli demo --out-dir demo
+  python -m jaxid.cli convert subject.osim -o subject.xml
   python -m jaxid.cli check --candidate jaxid_parity.adapters:jaxid_candidate
 """
 
@@ -98,6 +99,13 @@ def parser() -> argparse.ArgumentParser:
   demo.add_argument("--frames", type=int, default=200)
   demo.add_argument("--no-plot", action="store_true")
   demo.add_argument("--force", action="store_true", help=FORCE_HELP)
+  convert = sub.add_parser(
+    "convert",
+    help="write the exact MJCF twin of an OpenSim .osim model (needs jaxid[opensim])",
+  )
+  convert.add_argument("model", help="the OpenSim model, .osim")
+  convert.add_argument("-o", "--out", required=True, help="the MJCF file to write, .xml")
+  convert.add_argument("--force", action="store_true", help=FORCE_HELP)
   check = sub.add_parser(
     "check",
     help="run the parity harness (jaxid_parity.suite, jaxid[parity]) against a candidate",
