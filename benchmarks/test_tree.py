@@ -16,7 +16,8 @@ import pytest
 import jaxid
 from benchmarks import conftest as fx
 from benchmarks.check import check
-from benchmarks.common import CFG, bench, f32, first_call, resolved
+from benchmarks.common import CFG, bench, f32, first_call
+from jaxid.options import auto_schedule
 
 T = CFG.t_main
 BACKENDS = ("tree", "mjx")
@@ -33,7 +34,7 @@ def test_single_torques(benchmark, gait, backend):
   first = first_call(fn)
   out = bench(
     benchmark, fn, group=f"forward T={T} torques", frames=T, impl=f"jaxid-{backend}",
-    outputs="torques", T=T, B=1, schedule="auto", resolved=resolved("auto", False),
+    outputs="torques", T=T, B=1, schedule="auto", resolved=auto_schedule(False, T, backend),
     first_call_s=first, backend=backend,
   )  # fmt: skip
   check(gait, fx.trial(T), out)
@@ -45,7 +46,7 @@ def test_single_all(benchmark, gait, backend):
   first = first_call(fn)
   out = bench(
     benchmark, fn, group=f"forward T={T} all", frames=T, impl=f"jaxid-{backend}",
-    outputs="all", T=T, B=1, schedule="auto", resolved=resolved("auto", False),
+    outputs="all", T=T, B=1, schedule="auto", resolved=auto_schedule(False, T, backend),
     first_call_s=first, backend=backend,
   )  # fmt: skip
   check(gait, fx.trial(T), out)
@@ -58,7 +59,7 @@ def test_batch_torques(benchmark, gait, backend):
   first = first_call(fn)
   out = bench(
     benchmark, fn, group=f"batch T={T} torques", frames=batch * T, impl=f"jaxid-{backend}",
-    outputs="torques", T=T, B=batch, schedule="auto", resolved=resolved("auto", True),
+    outputs="torques", T=T, B=batch, schedule="auto", resolved=auto_schedule(True, T, backend),
     first_call_s=first, backend=backend,
   )  # fmt: skip
   seeds = fx.batch_seeds(batch)

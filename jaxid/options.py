@@ -21,6 +21,7 @@ SCHEDULES = ("auto", "scan", "vmap", "chunked")
 BACKENDS = ("auto", "tree", "mjx")
 VMAP_MAX_FRAMES = 2048  # beyond this, all frames' intermediates at once cost too much memory
 CHUNK = 8  # frames per vmapped chunk of the chunked schedule
+TREE_VMAP_MAX_FRAMES = 1 << 16  # the tree backend's intermediates per frame are a few KiB
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,10 +47,14 @@ class Options:
   backend: str = "mjx"
 
 
-def auto_schedule(batched: bool, n_frames: int) -> str:
+def auto_schedule(batched: bool, n_frames: int, backend: str = "mjx") -> str:
   """The schedule measured fastest on CPU (benchmarks/report.md): for one trial all frames
-  vmapped (chunks of CHUNK past VMAP_MAX_FRAMES frames); for a batch the scan over frames with
-  the batch vmapped inside (vmap over B x T frames at once was slower)."""
+  vmapped (chunks of CHUNK past VMAP_MAX_FRAMES frames); for a batch on MJX the scan over frames
+  with the batch vmapped inside (vmap over B x T frames at once was slower). The tree backend
+  keeps a few hundred floats per frame, so it takes every frame of a batch at once as lanes
+  (2.3 us/frame at B = 32, T = 200, where its scan compiled for minutes)."""
+  if backend == "tree":
+    return "vmap" if n_frames <= TREE_VMAP_MAX_FRAMES else "chunked"
   if batched:
     return "scan"
   return "vmap" if n_frames <= VMAP_MAX_FRAMES else "chunked"
@@ -125,12 +130,13 @@ def resolve(
     raise InputError(f"schedule: expected one of {list(SCHEDULES)}, got {schedule!r}.")
   batched = bool(batch_shape)
   returned = check_outputs(mj_model, outputs)
+  backend = resolve_backend(mj_model, backend)
   return Options(
     returned=returned,
     computed=tuple(dict.fromkeys(returned + contract.DISTANCES)),
-    schedule=auto_schedule(batched, n_frames) if schedule == "auto" else schedule,
+    schedule=auto_schedule(batched, n_frames, backend) if schedule == "auto" else schedule,
     remat=flag("remat", remat),
     checks=flag("check_finite", check_finite),
     batched=batched,
-    backend=resolve_backend(mj_model, backend),
+    backend=backend,
   )
