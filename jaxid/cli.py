@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> dict:
     f" coordinates ({filt}), {grf}; model {model.name}"
   )
   outputs = jaxid.TORQUES
-  out = jaxid.inverse_dynamics(model, trial, outputs=outputs)
+  out = jaxid.inverse_dynamics(model, trial, outputs=outputs, backend=args.backend)
   out = {k: np.asarray(v) for k, v in jax.block_until_ready(out).items()}
   progress("inverse dynamics (compiles once per model and trial length)")
   table = trial_io.results_table(info.cmap, info.time, trial.kinematics.qpos, out["joint_torques"])

@@ -74,6 +74,13 @@ def parser() -> argparse.ArgumentParser:
   )
   run.add_argument("--mass", type=float, help="body mass in kg for the plot (default: model's)")
   run.add_argument("--x64", action="store_true", help="compute in float64")
+  run.add_argument(
+    "--backend",
+    choices=("auto", "tree", "mjx"),
+    default="auto",
+    help="tree: jaxid's RNEA generated for the model; mjx: MJX's pipeline; auto (default): tree"
+    " when the model is supported, else mjx with a warning",
+  )
   run.add_argument("--quiet", action="store_true", help="no progress lines")
   run.add_argument(
     "--trim",
