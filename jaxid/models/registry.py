@@ -40,7 +40,7 @@ def _mjcf_path(name_or_path) -> str:
 
 
 def load_mj_model(name_or_path: str | os.PathLike = "gait_lowerbody") -> mujoco.MjModel:
-  """The MuJoCo C model of a name (bundled or "myolegs") or an MJCF path, with contact disabled
+  """The MuJoCo C model of a name (bundled or "myolegs"), an MJCF or an .osim path, contact disabled
   (jaxid.model.prepare); InputError for anything MuJoCo cannot load as MJCF."""
   if not isinstance(name_or_path, (str, os.PathLike)):
     raise InputError(
@@ -50,6 +50,10 @@ def load_mj_model(name_or_path: str | os.PathLike = "gait_lowerbody") -> mujoco.
   if os.fspath(name_or_path) == MYOLEGS:
     return model_lib.prepare(load_myolegs_mj())
   path = _mjcf_path(name_or_path)
+  if path.lower().endswith(".osim"):  # an OpenSim model: its exact MJCF twin (jaxid.models.osim)
+    from jaxid.models.osim import convert
+
+    return model_lib.prepare(mujoco.MjModel.from_xml_string(convert(path).xml))
   try:
     mj_model = mujoco.MjModel.from_xml_path(path)
   except ValueError as exc:

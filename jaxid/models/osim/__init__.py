@@ -2,5 +2,6 @@
 
 from jaxid.models.osim.convert import Conversion, convert, write_mjcf
 from jaxid.models.osim.coordinate_map import CoordinateMap, Dof
+from jaxid.models.osim.loads import loaded_bodies
 
-__all__ = ["Conversion", "CoordinateMap", "Dof", "convert", "write_mjcf"]
+__all__ = ["Conversion", "CoordinateMap", "Dof", "convert", "loaded_bodies", "write_mjcf"]
