@@ -51,6 +51,14 @@ def spline(xs, ys) -> osim.SimmSpline:
   return s
 
 
+def piecewise(xs, ys) -> osim.PiecewiseLinearFunction:
+  """A PiecewiseLinearFunction through the knots."""
+  f = osim.PiecewiseLinearFunction()
+  for x, y in zip(xs, ys):
+    f.addPoint(float(x), float(y))
+  return f
+
+
 def _add(model, joint, child):
   """Add a body and the joint that carries it."""
   model.addBody(child)
@@ -59,7 +67,8 @@ def _add(model, joint, child):
 
 def leg_model(seed: int = 0) -> osim.Model:
   """A gait2392-like leg: ZXY pelvis CustomJoint, oblique Pin hip, SimmSpline knee translations,
-  Weld, Universal, Slider, Planar and Gimbal joints, every offset frame rotated and translated."""
+  Weld, Universal, Slider, Planar and Gimbal joints, a neck CustomJoint driven through every
+  supported function type, every offset frame rotated and translated."""
   rng = np.random.default_rng(seed)
   m = osim.Model()
   m.setName("leg")
@@ -102,6 +111,26 @@ def leg_model(seed: int = 0) -> osim.Model:
   arm, hand = body("arm", rng), body("hand", rng)
   _add(m, osim.PlanarJoint("shoulder", pelvis, *offsets(rng)[:2], arm, *offsets(rng)[2:]), arm)
   _add(m, osim.GimbalJoint("wrist", arm, *offsets(rng)[:2], hand, *offsets(rng)[2:]), hand)
+  head = body("head", rng)
+  inner = spline(knee, np.linspace(-0.4, 0.3, len(knee)))
+  inner.thisown = False  # the MultiplierFunction owns (and frees) it
+  st = custom_transform(
+    [
+      ("neck_flexion", (0, 0, 1), osim.LinearFunction(0.8, 0.1)),
+      ("neck_flexion", (1, 0.3, 0), osim.PolynomialFunction(osim.Vector([0.2, -0.5, 0.3, 0.05]))),
+      ("neck_rotation", (0, 1, 0), osim.MultiplierFunction(inner, -1.5)),
+    ],
+    [
+      ("neck_rotation", (1, 0, 0), osim.Constant(0.02)),
+      (
+        "neck_flexion",
+        (0, 1, 0),
+        piecewise([-2.0, 0.0, 2.0], [0.1, 0.0, 0.3]),
+      ),
+      (None, (0, 0, 1), None),
+    ],
+  )
+  _add(m, osim.CustomJoint("neck", pelvis, *offsets(rng)[:2], head, *offsets(rng)[2:], st), head)
   m.finalizeConnections()
   return m
 
