@@ -137,5 +137,6 @@ def leg_model(seed: int = 0) -> osim.Model:
 
 def save(model: osim.Model, path) -> str:
   """Print the model to path (.osim) and return it as a string."""
+  model.finalizeConnections()
   model.printToXML(str(path))
   return str(path)

@@ -115,6 +115,29 @@ def test_unsupported_joint_names_joint_and_file(tmp_path):
     osim.BallJoint("shoulder_ball", m.getGround(), *om.offsets(rng)[:2], b, *om.offsets(rng)[2:])
   )
   path = om.save(m, tmp_path / "ball.osim")
-  with pytest.raises(InputError, match=r"shoulder_ball.*BallJoint") as err:
+  with pytest.raises(
+    InputError, match=r"'shoulder_ball' of type BallJoint is not supported"
+  ) as err:
     convert(path)
   assert "ball.osim" in str(err.value)
+
+
+def test_unsupported_function_names_axis_and_file(tmp_path):
+  """A transform axis driven by a Sine is refused, naming the function, joint and file."""
+  rng = np.random.default_rng(1)
+  m = osim.Model()
+  b = om.body("bob", rng)
+  st = om.custom_transform(
+    [("bob_rx", (1, 0, 0), osim.Sine()), (None, (0, 1, 0), None), (None, (0, 0, 1), None)],
+    [(None, (1, 0, 0), None), (None, (0, 1, 0), None), (None, (0, 0, 1), None)],
+  )
+  m.addBody(b)
+  m.addJoint(
+    osim.CustomJoint("swing", m.getGround(), *om.offsets(rng)[:2], b, *om.offsets(rng)[2:], st)
+  )
+  path = om.save(m, tmp_path / "sine.osim")
+  with pytest.raises(
+    InputError,
+    match=r"sine\.osim: joint 'swing' axis rotation1: function type Sine is not supported",
+  ):
+    jaxid.load_model(path, body_names=("bob", "bob"))
