@@ -47,7 +47,7 @@ CONFIGS = {
     legacy_rounds=3,
     rounds=50,
     budget_s=3.0,
-    compile_programs=("single", "batch32"),
+    compile_programs=("single", "batch32", "tree-single", "tree-batch32", "tree-grad"),
     memory_t=5000,
     distinct_trials=8,
   ),
@@ -61,7 +61,7 @@ CONFIGS = {
     legacy_rounds=1,
     rounds=10,
     budget_s=0.5,
-    compile_programs=("single",),
+    compile_programs=("single", "tree-single"),  # tree-grad: full run only (about 2 min cold)
     memory_t=0,
     distinct_trials=4,
   ),
@@ -69,11 +69,11 @@ CONFIGS = {
 CFG = CONFIGS[MODE]
 
 
-def resolved(schedule: str, batched: bool, n_frames: int = 200) -> str:
+def resolved(schedule: str, batched: bool, n_frames: int = 200, backend: str = "mjx") -> str:
   """The schedule jaxid runs for "auto" (jaxid.options.auto_schedule), else the schedule itself."""
   from jaxid.options import auto_schedule
 
-  return auto_schedule(batched, n_frames) if schedule == "auto" else schedule
+  return auto_schedule(batched, n_frames, backend) if schedule == "auto" else schedule
 
 
 def available(schedules) -> tuple[str, ...]:

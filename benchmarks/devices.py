@@ -38,7 +38,9 @@ def child(batch: int, frames: int, rounds: int) -> dict:
   tr = jax.tree.map(lambda x: x.astype(np.float32), stack(trials))
 
   def run():
-    return jax.block_until_ready(jaxid.inverse_dynamics_batched(model, tr, outputs=jaxid.TORQUES))
+    return jax.block_until_ready(
+      jaxid.inverse_dynamics_batched(model, tr, outputs=jaxid.TORQUES, backend="mjx")
+    )
 
   out = run()
   times = []

@@ -3,7 +3,8 @@
   python -m benchmarks.probe compile PROGRAM CACHE_DIR   -> JSON on the last stdout line
   python -m benchmarks.probe memory T REMAT MODE CACHE_DIR SCHEDULE -> JSON, last stdout line
 
-compile: the first call of jaxid.inverse_dynamics in a new process, with the persistent
+compile: the first call of a program (PROGRAMS: jaxid.inverse_dynamics on a backend, or the
+tree backend's jit(value_and_grad)) in a new process, with the persistent
 compilation cache at CACHE_DIR (empty: cold; filled by a previous probe: warm). Reports the first
 call, a steady call, compile = first - steady, and where the first call's time went (jax.monitoring
 events: tracing to jaxpr, lowering to MLIR, XLA compile or persistent-cache retrieval).
@@ -26,10 +27,13 @@ import time
 T0 = time.perf_counter()
 
 PROGRAMS = {
-  # name: (batch, outputs, schedule, model)
-  "single": (0, None, "auto", "gait_lowerbody"),
-  "batch32": (32, "torques", "auto", "gait_lowerbody"),
-  "myolegs-single": (0, None, "auto", "myolegs"),  # pruned MyoLeg (jaxid[myo])
+  # name: (batch, outputs, schedule, model, backend, grad)
+  "single": (0, None, "auto", "gait_lowerbody", "mjx", False),
+  "batch32": (32, "torques", "auto", "gait_lowerbody", "mjx", False),
+  "myolegs-single": (0, None, "auto", "myolegs", "mjx", False),  # pruned MyoLeg (jaxid[myo])
+  "tree-single": (0, None, "auto", "gait_lowerbody", "tree", False),
+  "tree-batch32": (32, "torques", "auto", "gait_lowerbody", "tree", False),
+  "tree-grad": (0, "torques", "auto", "gait_lowerbody", "tree", True),  # value_and_grad
 }
 
 
@@ -65,13 +69,20 @@ def compile_probe(program: str, cache_dir: str) -> dict:
   import numpy as np
 
   import jaxid
-  from benchmarks.check import check
+  from benchmarks.check import check, reference
   from benchmarks.common import f32, stack
   from jaxid.diagnostics import count_compiles
 
   t_import = time.perf_counter() - T0
-  batch, outputs, schedule, model_name = PROGRAMS[program]
+  batch, outputs, schedule, model_name, backend, grad = PROGRAMS[program]
   outputs = jaxid.TORQUES if outputs == "torques" else None
+
+  def call(tr):
+    return jaxid.inverse_dynamics(model, tr, outputs=outputs, schedule=schedule, backend=backend)
+
+  # tree-grad: jit(value_and_grad) of mean(joint_torques^2), as a training step compiles it
+  loss = lambda tr: jax.numpy.mean(call(tr)["joint_torques"] ** 2)
+  fn = jax.jit(jax.value_and_grad(loss)) if grad else call
   model = jaxid.load_model(model_name)
   model.mjx()  # the device model is built before timing
   trials = [jaxid.sample_trial(model, n_frames=200, seed=s) for s in range(max(batch, 1))[:4]]
@@ -81,29 +92,31 @@ def compile_probe(program: str, cache_dir: str) -> dict:
   jax.monitoring.register_event_duration_secs_listener(events)
   t0 = time.perf_counter()
   with count_compiles() as compiles:
-    out = jax.block_until_ready(
-      jaxid.inverse_dynamics(model, trial, outputs=outputs, schedule=schedule)
-    )
+    out = jax.block_until_ready(fn(trial))
   first = time.perf_counter() - t0
   jax.monitoring.unregister_event_duration_listener(events)
   steady = []
   for _ in range(3):
     t0 = time.perf_counter()
-    jax.block_until_ready(jaxid.inverse_dynamics(model, trial, outputs=outputs, schedule=schedule))
+    jax.block_until_ready(fn(trial))
     steady.append(time.perf_counter() - t0)
-  first_out = out if batch == 0 else jax.tree.map(lambda x: np.asarray(x[0]), out)
-  if model_name == "gait_lowerbody":
-    check(model, trials[0], first_out)
+  if grad:  # the value against MuJoCo C's torques of the same float32 inputs
+    ref = reference(model, trials[0], "float32")["joint_torques"]
+    value, want = float(out[0]), float(np.mean(ref**2))
+    assert abs(value - want) <= 1e-3 * want, (value, want)  # test_grad.py's policy
+  elif model_name == "gait_lowerbody":
+    check(model, trials[0], out if batch == 0 else jax.tree.map(lambda x: np.asarray(x[0]), out))
   else:
     from benchmarks.myo import check_oracle
 
-    check_oracle(first_out, 200, 0)
+    check_oracle(out, 200, 0)
 
   def ev(k):
     return events.total.get(k, 0.0)
 
   return {
     "program": program,
+    "backend": backend,
     "import_s": t_import,
     "first_call_s": first,
     "steady_s": min(steady),

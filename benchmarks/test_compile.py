@@ -58,8 +58,8 @@ def test_compile(benchmark, cache_root, program, cache):
     result,
     kind="compile",
     cache=cache,
-    impl="jaxid",
-    frames=200 * (32 if program == "batch32" else 1),
+    impl="jaxid" if result["backend"] == "mjx" else f"jaxid-{result['backend']}",
+    frames=200 * (32 if program.endswith("batch32") else 1),
   )
   assert result["ok"]
   if cache == "warm":

@@ -3,7 +3,8 @@
 Every row times whole calls (a trial, or a batch of trials) after compilation, blocks on the
 outputs, records frames per call in extra_info and checks its result against MuJoCo C in float64
 at the parity harness's policy (benchmarks/check.py: float64 rows 1e-10, float32 rows 1e-5 of
-each key's scale).
+each key's scale). The jaxid rows here are the MJX pipeline (backend="mjx", the guide's
+migration target); the tree backend's rows are in test_tree.py, in the same groups.
 """
 
 from __future__ import annotations
@@ -99,14 +100,16 @@ def _jaxid_fn(gait, trial, outputs, schedule):
   """The public call, as a user makes it (input validation on the host included)."""
   outs = OUTPUTS[outputs]
   return lambda: jax.block_until_ready(
-    jaxid.inverse_dynamics(gait, trial, outputs=outs, schedule=schedule)
+    jaxid.inverse_dynamics(gait, trial, outputs=outs, schedule=schedule, backend="mjx")
   )
 
 
 def _jitted_fn(gait, trial, outputs, schedule):
   """The same call inside the caller's jit, as in an ML step: no per-call host work."""
   outs = OUTPUTS[outputs]
-  f = jax.jit(lambda tr: jaxid.inverse_dynamics(gait, tr, outputs=outs, schedule=schedule))
+  f = jax.jit(
+    lambda tr: jaxid.inverse_dynamics(gait, tr, outputs=outs, schedule=schedule, backend="mjx")
+  )
   return lambda: jax.block_until_ready(f(trial))
 
 

@@ -25,7 +25,9 @@ T = CFG.t_main
 
 def value_and_grad(gait, schedule: str):
   def loss(trial):
-    out = jaxid.inverse_dynamics(gait, trial, outputs=jaxid.TORQUES, schedule=schedule)
+    out = jaxid.inverse_dynamics(
+      gait, trial, outputs=jaxid.TORQUES, schedule=schedule, backend="mjx"
+    )
     return jnp.mean(out["joint_torques"] ** 2)
 
   return jax.jit(jax.value_and_grad(loss))

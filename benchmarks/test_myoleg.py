@@ -69,7 +69,9 @@ def test_myo_jaxid_single(benchmark, myo, outputs):
   tr = f32(fx.trial(T))
 
   def fn():
-    return jax.block_until_ready(jaxid.inverse_dynamics(myo, tr, outputs=OUTPUTS[outputs]))
+    return jax.block_until_ready(
+      jaxid.inverse_dynamics(myo, tr, outputs=OUTPUTS[outputs], backend="mjx")
+    )
 
   first = first_call(fn)
   out = bench(
@@ -93,7 +95,9 @@ def test_myo_jaxid_batch(benchmark, myo):
   tr = f32(jax.tree.map(lambda *x: np.stack(x), *[fx.trial(T, s) for s in seeds]))
 
   def fn():
-    return jax.block_until_ready(jaxid.inverse_dynamics(myo, tr, outputs=jaxid.TORQUES))
+    return jax.block_until_ready(
+      jaxid.inverse_dynamics(myo, tr, outputs=jaxid.TORQUES, backend="mjx")
+    )
 
   first = first_call(fn)
   out = bench(

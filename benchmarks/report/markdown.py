@@ -7,7 +7,7 @@ from pathlib import Path
 from benchmarks.report import fmt, regress, sections
 from benchmarks.report.ratios import myo_ratios, ratios
 from benchmarks.report.rows import MYO, T_TARGET, find
-from benchmarks.report.targets import myo_targets, targets
+from benchmarks.report.targets import myo_targets, targets, tree_targets
 
 NOTES = Path(__file__).resolve().parent.parent / "notes.md"
 
@@ -50,11 +50,18 @@ def render(
 ) -> str:
   """The whole report: targets, verdict, machine, rows, ratios, sections, plot, notes."""
   lines = [
-    f"# jaxid benchmarks: issue 6 targets ({mode} run, {data.get('datetime', '?')[:19]} UTC)",
+    f"# jaxid benchmarks: issue 6 and 19 targets ({mode} run, {data.get('datetime', '?')[:19]} UTC)",
     "",
-    *target_lines(f"Targets (bundled model, T = {T_TARGET}, float32, this CPU)", targets(rows)),
+    *target_lines(
+      f"Targets of the MJX pipeline (issue 6; backend mjx, bundled model, T = {T_TARGET}, float32,"
+      " this CPU)",
+      targets(rows),
+    ),
     "",
   ]
+  if find(rows, impl="jaxid-tree"):
+    title = f"Tree backend targets (issue 19; bundled model, T = {T_TARGET}, float32, this CPU)"
+    lines += [*target_lines(title, tree_targets(rows)), ""]
   if find(rows, model=MYO):
     title = f"MyoLeg targets (issue 8; pruned MyoLeg, T = {T_TARGET}, float32)"
     lines += [*target_lines(title, myo_targets(rows)), ""]

@@ -81,7 +81,7 @@ def grad_target(rows: dict, model: str = BUNDLED, limit: float = 3.0) -> Target:
 def compile_targets(rows: dict) -> list[Target]:
   out = []
   for cache, limit in (("cold", 5.0), ("warm", 1.0)):
-    c = find(rows, kind="compile", cache=cache)
+    c = find(rows, kind="compile", cache=cache, backend="mjx")
     txt = "; ".join(f"{r['program']} {r['compile_s']:.2f} s" for r in c)
     met = all(r["compile_s"] <= limit for r in c) if c else None
     out.append((met, f"{cache} compile <= {limit:g} s" + (f": {txt}" if c else "")))
@@ -124,4 +124,39 @@ def myo_targets(rows: dict) -> list[Target]:
     )
   else:
     out.append((None, title))
+  return out
+
+
+def tree_targets(rows: dict) -> list[Target]:
+  """Issue 19's targets for the tree backend, each against rows of this run (C peers included)."""
+  c_tq = one(rows, impl="cpeer", outputs="torques", T=T_TARGET)
+  loop = one(rows, impl="cloop", T=T_TARGET)
+  tree = lambda **w: one(rows, impl="jaxid-tree", T=T_TARGET, outputs="torques", **w)
+  b32, s1 = tree(kind="forward", B=32), tree(kind="forward", B=1)
+  out = [
+    speedup(rows, "tree B=32 >= 20x the C peer (torques)", 20, b32, c_tq),
+    speedup(rows, "tree B=32 >= 5x the C loop of mj_inverse (no Python per frame)", 5, b32, loop),
+    speedup(rows, "tree one trial >= 5x the C peer (torques)", 5, s1, c_tq),
+  ]
+  for b in (1, 32):
+    title = f"tree value_and_grad <= 3x its forward (B={b}, same backend, schedule and run)"
+    g = tree(kind="grad", B=b)
+    f = tree(kind="forward", B=b, schedule=g["schedule"]) if g else None
+    if g and f:
+      r = g["us_frame"] / f["us_frame"]
+      out.append((r <= 3.0, f"{title}: {fmt.times(r)} (us/frame: {_vs(g, f)})"))
+    else:
+      out.append((None, title))
+  for program, cache, limit in (
+    ("tree-single", "cold", 2.0),
+    ("tree-batch32", "cold", 2.0),
+    ("tree-grad", "cold", 4.0),
+    ("tree-single", "warm", 0.5),
+    ("tree-grad", "warm", 0.5),
+  ):
+    title = f"tree {cache} compile of {program} <= {limit:g} s"
+    r = one(rows, kind="compile", cache=cache, program=program)
+    out.append(
+      (r["compile_s"] <= limit, f"{title}: {r['compile_s']:.2f} s") if r else (None, title)
+    )
   return out
