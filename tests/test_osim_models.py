@@ -67,7 +67,7 @@ def _add(model, joint, child):
 
 def leg_model(seed: int = 0) -> osim.Model:
   """A gait2392-like leg: ZXY pelvis CustomJoint, oblique Pin hip, SimmSpline knee translations,
-  Weld, Universal, Slider, Planar and Gimbal joints, a neck CustomJoint driven through every
+  Weld, Universal, Slider, Planar, Gimbal and Ball joints, a neck CustomJoint driven through every
   supported function type, every offset frame rotated and translated."""
   rng = np.random.default_rng(seed)
   m = osim.Model()
@@ -111,6 +111,8 @@ def leg_model(seed: int = 0) -> osim.Model:
   arm, hand = body("arm", rng), body("hand", rng)
   _add(m, osim.PlanarJoint("shoulder", pelvis, *offsets(rng)[:2], arm, *offsets(rng)[2:]), arm)
   _add(m, osim.GimbalJoint("wrist", arm, *offsets(rng)[:2], hand, *offsets(rng)[2:]), hand)
+  clav = body("clavicle", rng)
+  _add(m, osim.BallJoint("sternoclav", pelvis, *offsets(rng)[:2], clav, *offsets(rng)[2:]), clav)
   head = body("head", rng)
   inner = spline(knee, np.linspace(-0.4, 0.3, len(knee)))
   inner.thisown = False  # the MultiplierFunction owns (and frees) it

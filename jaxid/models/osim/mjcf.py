@@ -34,7 +34,8 @@ def mjcf(name: str, gravity, bodies) -> str:
     if b.mass > 0:
       ET.SubElement(el, "inertial", pos=fmt(b.com), mass=repr(b.mass), fullinertia=fmt(b.inertia))
     for a in b.axes:
-      ET.SubElement(el, "joint", name=a.dof.name, type=a.kind, axis=fmt(a.axis), pos=fmt(a.pos))
+      extra = {} if a.kind == "ball" else {"axis": fmt(a.axis)}
+      ET.SubElement(el, "joint", name=a.dof.name, type=a.kind, pos=fmt(a.pos), **extra)
     elements[b.name] = el
   ET.indent(root, space="  ")
   return ET.tostring(root, encoding="unicode") + "\n"

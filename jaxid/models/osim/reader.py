@@ -8,7 +8,7 @@ import numpy as np
 
 from jaxid.errors import InputError
 from jaxid.models.osim import functions as fns
-from jaxid.models.osim.coordinate_map import Dof
+from jaxid.models.osim.coordinate_map import Ball, Dof
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,6 +95,9 @@ def joint_axes(joint, coord_index: dict, where: str) -> list[tuple[str, np.ndarr
       (k, np.array(a), Dof(coords[s], coord_index[coords[s]], IDENTITY))
       for k, a, s in JOINT_AXES[kind]
     ]
+  if kind == "BallJoint":
+    coords = [joint.get_coordinates(i).getName() for i in range(3)]
+    return [("ball", np.zeros(3), Ball(name, tuple(coord_index[c] for c in coords), ()))]
   if kind != "CustomJoint":
     raise InputError(
       f"{where}: joint {name!r} of type {kind} is not supported (jaxid.models.osim)."
@@ -139,7 +142,9 @@ def read_bodies(model, where: str) -> list[BodySpec]:
     rot = r_pf @ r_bc.T
     pos = p_pf - rot @ p_bc
     axes = tuple(
-      Axis(k, tuple(r_bc @ a / np.linalg.norm(a)), tuple(p_bc), d)
+      Axis("ball", (0.0, 0.0, 1.0), tuple(p_bc), dataclasses.replace(d, rbc=tuple(r_bc.ravel())))
+      if k == "ball"
+      else Axis(k, tuple(r_bc @ a / np.linalg.norm(a)), tuple(p_bc), d)
       for k, a, d in joint_axes(j, coord_index, where)
     )
     b = model.getBodySet().get(child)
