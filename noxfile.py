@@ -1,5 +1,5 @@
 """Sessions: tests and lint (the default), docs, wheel, parity, bench, demo, checklist, mutants,
-parity_myo, opensim.
+parity_myo, myo_f64, opensim.
 
 Every session except wheel runs in one shared environment, .venv: the editable package with its
 user extras (EXTRAS) and the dependency group dev (GROUP: test, bench, lint, docs, build tools),
@@ -154,6 +154,19 @@ def parity_myo(session: nox.Session) -> None:
   )
   _py(session, "-m", "pytest", "parity_tests", "--model", "myolegs", *session.posargs, env=env)
   _py(session, "-m", "jaxid_parity.run_mutants", "--", "--model", "myolegs", env=env)
+
+
+@nox.session(default=False)
+def myo_f64(session: nox.Session) -> None:
+  """MyoLeg's float64 parity subset (oracle, every path, coupled knee moments): CI's MyoLeg check."""
+  env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
+  files = ("test_parity_oracle.py", "test_parity_paths.py", "test_parity_coupled.py")
+  _py(
+    session,
+    *("-m", "pytest", *(f"parity_tests/{f}" for f in files), "--model", "myolegs", "-k", "f64"),
+    *session.posargs,
+    env=env,
+  )
 
 
 @nox.session(default=False)

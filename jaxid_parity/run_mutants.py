@@ -1,6 +1,6 @@
 """Run the parity suite against every mutant; print killed, survived or errored, and the killer.
 
-  python -m jaxid_parity.run_mutants [NAME ...] [-- PYTEST ARGS]
+  python -m jaxid_parity.run_mutants [--jobs N] [NAME ...] [-- PYTEST ARGS]
 
 With `-- --model NAME` the suite runs on that model, and the mutants that only show on it
 (mutants.MODEL_MUTANTS) are added.
@@ -12,7 +12,9 @@ catches the mistake. A mutant is killed only when that failure is a failed asser
 (AssertionError or pytest.fail); a crash (any other exception), a fixture or collection error or
 a pytest exit other than 0 and 1 is "errored". The reference (the mutants' code without a
 mistake) runs first and must pass everything, and so must, when any of its mutants runs, the
-reference of the mutants with every execution path (jaxid_parity.mutants._paths). A detector mutant (mutants.DETECTORS) counts
+reference of the mutants with every execution path (jaxid_parity.mutants._paths). --jobs N
+runs N mutants at a time, each in its own process (default 1). A detector mutant
+(mutants.DETECTORS) counts
 as killed only by its checklist item's candidate test; killed by any other test it is reported
 "killed-elsewhere" (its anti-pattern is not what the suite saw). Exit status 1 when a reference
 fails or any mutant survives, errors or is killed elsewhere: a survivor means a missing test, an
@@ -28,6 +30,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from jaxid_parity import runner
@@ -112,27 +115,36 @@ def main(argv: list[str] | None = None) -> int:
       model = extra[i + 1]
     elif a.startswith("--model="):
       model = a.split("=", 1)[1]
-  names = (argv[: argv.index("--")] if "--" in argv else argv) or [
+  names = argv[: argv.index("--")] if "--" in argv else argv
+  jobs = 1
+  if "--jobs" in names:
+    i = names.index("--jobs")
+    jobs, names = max(1, int(names[i + 1])), names[:i] + names[i + 2 :]
+  names = names or [
     *MUTANTS,
     *MODEL_MUTANTS.get(model, ()),
     *(DETECTORS if model == "gait_lowerbody" else ()),  # the checklist runs on the bundled model
   ]
-  ok = True
   paths = any(n in PATHS_MUTANTS for n in names)  # the _paths reference only where it is used
-  for ref in REFERENCES[: 2 if paths else 1]:
+
+  def reference(ref: str) -> bool:
     outcome, first, secs, n = run(ref, extra)
     print(
       f"reference {ref}: {outcome} {first} ({n} tests, {secs:.0f} s)".replace("  ", " "), flush=True
     )
-    ok &= outcome == "passed"
-  refs_ok = ok
-  rows = []
-  for name in names:
-    outcome, first, secs, n = run(f"jaxid_parity.mutants.{name}:candidate", extra)
+    return outcome == "passed"
+
+  def one(name: str) -> tuple[str, str, str, float]:
+    outcome, first, secs, _ = run(f"jaxid_parity.mutants.{name}:candidate", extra)
     result = classify(name, outcome, first)
-    rows.append((name, result, first or "-", secs))
     print(f"  {name}: {result} by {first or '-'} ({secs:.0f} s)", flush=True)
-    ok &= result == "killed"
+    return name, result, first or "-", secs
+
+  with ThreadPoolExecutor(max_workers=jobs) as pool:  # threads only wait on their pytest process
+    refs = [pool.submit(reference, ref) for ref in REFERENCES[: 2 if paths else 1]]
+    rows = list(pool.map(one, names))
+    refs_ok = all(f.result() for f in refs)
+  ok = refs_ok and all(r[1] == "killed" for r in rows)
   width = max(len(r[0]) for r in rows) if rows else 6
   print()
   print(f"| {'mutant':<{width}} | result   | first failing test | seconds |")
