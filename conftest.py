@@ -37,3 +37,12 @@ def sample(gait_model):
   import jaxid
 
   return jaxid.sample_trial(gait_model, n_frames=200, seed=0)
+
+
+def pytest_collection_finish(session):
+  """No test module may switch the session to float64 at import (jax.config.update at module
+  level): float64 comes only from the x64 fixture or jax.enable_x64 around a test."""
+  if jax.config.jax_enable_x64:
+    raise pytest.UsageError(
+      "a test module turned jax_enable_x64 on at import; use the x64 fixture or jax.enable_x64"
+    )

@@ -5,13 +5,21 @@ from __future__ import annotations
 import jax
 import numpy as np
 import opensim as osim
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from jaxid.models.osim import functions as fns
 from jaxid.models.osim.reader import function
 
-jax.config.update("jax_enable_x64", True)
+
+@pytest.fixture(autouse=True, scope="module")
+def _float64():
+  """float64 for this module only (a module-level jax.config.update would switch the whole test
+  session, every later module included, to float64)."""
+  with jax.enable_x64(True):
+    yield
+
 
 KNOTS = np.radians([-120, -100, -80, -60, -40, -20, -10, 0, 10])
 VALUES = [-0.0032, 0.00179, 0.00411, 0.0041, 0.00212, -0.001, -0.0031, -0.0052, -0.006]

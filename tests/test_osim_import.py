@@ -12,7 +12,13 @@ from jaxid.errors import InputError
 from jaxid.models.osim import convert, write_mjcf
 from tests import test_osim_models as om
 
-jax.config.update("jax_enable_x64", True)
+
+@pytest.fixture(autouse=True, scope="module")
+def _float64():
+  """float64 for this module only (a module-level jax.config.update would switch the whole test
+  session, every later module included, to float64)."""
+  with jax.enable_x64(True):
+    yield
 
 
 @pytest.fixture(scope="module")

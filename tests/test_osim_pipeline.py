@@ -16,7 +16,13 @@ from jaxid.types import Kinematics, Loads, Trial
 from tests import test_osim_models as om
 from tests.test_osim_import import set_state
 
-jax.config.update("jax_enable_x64", True)
+
+@pytest.fixture(autouse=True, scope="module")
+def _float64():
+  """float64 for this module only (a module-level jax.config.update would switch the whole test
+  session, every later module included, to float64)."""
+  with jax.enable_x64(True):
+    yield
 
 
 @pytest.fixture(scope="module")
