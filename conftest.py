@@ -46,3 +46,10 @@ def pytest_collection_finish(session):
     raise pytest.UsageError(
       "a test module turned jax_enable_x64 on at import; use the x64 fixture or jax.enable_x64"
     )
+
+
+@pytest.fixture(scope="module")
+def float64_module():
+  """float64 for a whole module (module-scoped, so Hypothesis tests may use it); restored after."""
+  with jax.enable_x64(True):
+    yield

@@ -12,13 +12,7 @@ from hypothesis import strategies as st
 from jaxid.models.osim import functions as fns
 from jaxid.models.osim.reader import function
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _float64():
-  """float64 for this module only (a module-level jax.config.update would switch the whole test
-  session, every later module included, to float64)."""
-  with jax.enable_x64(True):
-    yield
+pytestmark = pytest.mark.usefixtures("float64_module")  # float64 here only
 
 
 KNOTS = np.radians([-120, -100, -80, -60, -40, -20, -10, 0, 10])

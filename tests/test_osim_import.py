@@ -12,13 +12,7 @@ from jaxid.errors import InputError
 from jaxid.models.osim import convert, write_mjcf
 from tests import test_osim_models as om
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _float64():
-  """float64 for this module only (a module-level jax.config.update would switch the whole test
-  session, every later module included, to float64)."""
-  with jax.enable_x64(True):
-    yield
+pytestmark = pytest.mark.usefixtures("float64_module")  # float64 here only
 
 
 @pytest.fixture(scope="module")

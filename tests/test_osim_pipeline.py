@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import opensim as osim
@@ -16,13 +15,7 @@ from jaxid.types import Kinematics, Loads, Trial
 from tests import test_osim_models as om
 from tests.test_osim_import import set_state
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _float64():
-  """float64 for this module only (a module-level jax.config.update would switch the whole test
-  session, every later module included, to float64)."""
-  with jax.enable_x64(True):
-    yield
+pytestmark = pytest.mark.usefixtures("float64_module")  # float64 here only
 
 
 @pytest.fixture(scope="module")
