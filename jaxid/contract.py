@@ -127,3 +127,14 @@ def foot_moment(cop: Array, grf: Array, xpos: Array) -> Array:
 def foot_distance(cop: Array, xpos: Array) -> Array:
   """Lever arm length |cop - xpos|."""
   return safe_norm(cop - xpos)
+
+
+def foot_outputs(feet: dict, outputs) -> dict:
+  """The requested distance_calcn_* and moment_calcn_* outputs from per-side foot terms
+  (feet[side]["distance"], feet[side]["moment"]), as both backends report them."""
+  out = {}
+  for side in SIDES:
+    for key in ("distance", "moment"):
+      if f"{key}_calcn_{side}" in outputs:
+        out[f"{key}_calcn_{side}"] = feet[side][key]
+  return out

@@ -91,11 +91,7 @@ def frame(
       out["joint_torques"] = tau
     if "residuals" in outputs:
       out["residuals"] = tau[:6]
-  for side in contract.SIDES:
-    if f"distance_calcn_{side}" in outputs:
-      out[f"distance_calcn_{side}"] = feet[side]["distance"]
-    if f"moment_calcn_{side}" in outputs:
-      out[f"moment_calcn_{side}"] = feet[side]["moment"]
+  out |= contract.foot_outputs(feet, outputs)
   if "contact_force" in outputs:
     out["contact_force"] = cfrc_ext(m, d)
   if "mass_matrix" in outputs:
