@@ -16,12 +16,16 @@ ROOT = Path(__file__).parent
 pytest_plugins = ("jaxid_parity.plugin",)
 
 # Persistent compilation cache: MJX programs compile slowly on CPU; reuse them across runs.
-jax.config.update(
-  "jax_compilation_cache_dir",
-  os.environ.get("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".cache" / "jax")),
-)
-jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
-jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+# JAXID_NO_PERSISTENT_CACHE=1 (the CI tests session) leaves it off: in the full suite, writing one
+# tree-backend checkify program to the cache aborted the process inside XLA's executable
+# serialize() (deterministic in the full run, not reproduced in isolation; under investigation).
+if not os.environ.get("JAXID_NO_PERSISTENT_CACHE"):
+  jax.config.update(
+    "jax_compilation_cache_dir",
+    os.environ.get("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".cache" / "jax")),
+  )
+  jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+  jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
 
 
 @pytest.fixture(scope="session")

@@ -75,7 +75,11 @@ def _pytest(session: nox.Session, *args: str, profile: str = "ci") -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
   """The fast suite (CI): pyproject's testpaths with the ci Hypothesis profile."""
-  _pytest(session)
+  # No persistent compilation cache here: in the full suite, writing one tree-backend program to
+  # it aborted the process inside XLA's serialize() (conftest.py); every program compiles once.
+  env = {k: v for k, v in _env(session).items() if k not in JAX_CACHE}
+  env |= {"HYPOTHESIS_PROFILE": "ci", "JAXID_NO_PERSISTENT_CACHE": "1"}
+  _py(session, "-m", "pytest", *session.posargs, env=env)
 
 
 @nox.session

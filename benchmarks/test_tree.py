@@ -85,7 +85,7 @@ def test_value_and_grad_tree(benchmark, gait, batch):
   value, grad = bench(
     benchmark, fn, group=f"value_and_grad T={T} B={batch}", frames=batch * T,
     impl="jaxid-tree", outputs="torques", T=T, B=batch, schedule="auto", first_call_s=first,
-    backend="tree",
+    backend="tree", kind="grad",
   )  # fmt: skip
   # value vs the float32 forward, gradient vs a float64 central difference of the forward
   assert np.isfinite(float(value))
