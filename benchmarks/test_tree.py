@@ -1,4 +1,4 @@
-"""The tree backend (jaxid.tree) beside MJX: forward one trial and batch, value_and_grad.
+"""The tree backend (jaxid.tree): forward one trial and batch, value_and_grad (MJX rows: test_forward.py).
 
 Rows share the groups of test_forward.py / test_grad.py so the report puts them beside the MJX
 and C rows; every row compiles before timing, blocks on its outputs and checks its result
@@ -20,7 +20,7 @@ from benchmarks.common import CFG, bench, f32, first_call
 from jaxid.options import auto_schedule
 
 T = CFG.t_main
-BACKENDS = ("tree", "mjx")
+BACKENDS = ("tree",)  # the MJX rows of the same groups are test_forward.py's
 
 
 def _fn(gait, trial, backend, outputs=jaxid.TORQUES):

@@ -46,8 +46,9 @@ def check_against_c(model, trial, label, **kwargs) -> dict:
 
 
 @pytest.fixture(scope="module")
-def gait():
-  return jaxid.load_model("gait_lowerbody")
+def gait(gait_model):
+  """conftest's bundled model: one Model instance, so its programs compile once per session."""
+  return gait_model
 
 
 @pytest.fixture(scope="module")
