@@ -16,9 +16,8 @@ ROOT = Path(__file__).parent
 pytest_plugins = ("jaxid_parity.plugin",)
 
 # Persistent compilation cache: MJX programs compile slowly on CPU; reuse them across runs.
-# JAXID_NO_PERSISTENT_CACHE=1 (the CI tests session) leaves it off: in the full suite, writing one
-# tree-backend checkify program to the cache aborted the process inside XLA's executable
-# serialize() (deterministic in the full run, not reproduced in isolation; under investigation).
+# JAXID_NO_PERSISTENT_CACHE=1 leaves it off (to time cold compiles). The full-suite aborts once
+# blamed on it were memory-map exhaustion (see jaxid_parity.plugin.release_programs).
 if not os.environ.get("JAXID_NO_PERSISTENT_CACHE"):
   jax.config.update(
     "jax_compilation_cache_dir",

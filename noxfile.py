@@ -74,12 +74,13 @@ def _pytest(session: nox.Session, *args: str, profile: str = "ci") -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-  """The fast suite (CI): pyproject's testpaths with the ci Hypothesis profile."""
-  # No persistent compilation cache here: in the full suite, writing one tree-backend program to
-  # it aborted the process inside XLA's serialize() (conftest.py); every program compiles once.
-  env = {k: v for k, v in _env(session).items() if k not in JAX_CACHE}
-  env |= {"HYPOTHESIS_PROFILE": "ci", "JAXID_NO_PERSISTENT_CACHE": "1"}
-  _py(session, "-m", "pytest", *session.posargs, env=env)
+  """The fast suite (CI): pyproject's testpaths with the ci Hypothesis profile.
+
+  Its outcomes go to .cache/tests.xml (JUnit, xunit1: the checklist tests' properties), which
+  `nox -s checklist -- --from-xml .cache/tests.xml` turns into docs/checklist.md (CI)."""
+  xml = ROOT / ".cache" / "tests.xml"
+  xml.parent.mkdir(parents=True, exist_ok=True)
+  _pytest(session, f"--junitxml={xml}", "-o", "junit_family=xunit1")
 
 
 @nox.session
@@ -184,23 +185,31 @@ def opensim(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def checklist(session: nox.Session) -> None:
-  """The guide's checklist on legacy and candidate; writes docs/checklist.md from the outcomes."""
+  """The guide's checklist on legacy and candidate; writes docs/checklist.md from the outcomes.
+
+  `-- --from-xml PATH` reads a suite run's JUnit XML (xunit1) instead of running the tests again
+  (CI: the tests step's own run of the checklist modules)."""
   env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
-  xml = ROOT / ".cache" / "checklist.xml"
-  files = sorted(
-    str(f.relative_to(ROOT)) for f in (ROOT / "parity_tests").glob("test_checklist*.py")
-  )
-  xml.parent.mkdir(parents=True, exist_ok=True)
-  _py(
-    session,
-    *("-m", "pytest", *files, "-p", "no:cacheprovider"),
-    *(f"--junitxml={xml}", "-o", "junit_family=xunit1", *session.posargs),
-    env=env,
-    success_codes=[0, 1],
-  )
-  candidate = [a.split("=", 1)[1] for a in session.posargs if a.startswith("--candidate=")]
-  if "--candidate" in session.posargs:
-    candidate = [session.posargs[session.posargs.index("--candidate") + 1]]
+  posargs = list(session.posargs)
+  if "--from-xml" in posargs:
+    i = posargs.index("--from-xml")
+    xml, posargs = Path(posargs[i + 1]), posargs[:i] + posargs[i + 2 :]
+  else:
+    xml = ROOT / ".cache" / "checklist.xml"
+    files = sorted(
+      str(f.relative_to(ROOT)) for f in (ROOT / "parity_tests").glob("test_checklist*.py")
+    )
+    xml.parent.mkdir(parents=True, exist_ok=True)
+    _py(
+      session,
+      *("-m", "pytest", *files, "-p", "no:cacheprovider"),
+      *(f"--junitxml={xml}", "-o", "junit_family=xunit1", *posargs),
+      env=env,
+      success_codes=[0, 1],
+    )
+  candidate = [a.split("=", 1)[1] for a in posargs if a.startswith("--candidate=")]
+  if "--candidate" in posargs:
+    candidate = [posargs[posargs.index("--candidate") + 1]]
   _py(
     session,
     *("-m", "jaxid_parity.checklist_report", str(xml), "docs/checklist.md"),

@@ -10,6 +10,7 @@ tree the root conftest.py registers this plugin, so `pytest parity_tests` runs t
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -79,6 +80,40 @@ def pytest_configure(config):
     f" {CHECKLIST_ITEMS}; side: legacy, candidate or claim (the guide's stated reason); verdict"
     " (claim tests): what the guide's claim is, 'confirmed' or 'corrected', if the test passes",
   )
+
+
+def memory_maps() -> tuple[int, int] | None:
+  """(memory maps this process holds, the kernel's per-process limit); None off Linux."""
+  try:
+    with open("/proc/self/maps") as f:
+      n = sum(1 for _ in f)
+    with open("/proc/sys/vm/max_map_count") as f:
+      return n, int(f.read())
+  except OSError:
+    return None
+
+
+def release_programs(fraction: float = 0.25) -> bool:
+  """Drop JAX's compiled programs when the process holds over `fraction` of its memory maps.
+
+  Every XLA CPU executable keeps ~3 memory maps until its jit cache entry is dropped; a long
+  session compiling thousands of programs reaches vm.max_map_count (65530) and XLA then aborts
+  inside a compile or a cache write (measured: the full tests/ suite reached 62k maps and died in
+  serialize()). Returns whether it cleared; programs recompile, from the persistent cache if on.
+  """
+  maps = memory_maps()
+  if maps is None or maps[0] <= fraction * maps[1]:
+    return False
+  jax.clear_caches()
+  gc.collect()
+  return True
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _release_programs_between_modules() -> Iterator[None]:
+  """After each test module, release compiled programs if memory maps run short."""
+  yield
+  release_programs()
 
 
 @pytest.fixture
