@@ -77,7 +77,7 @@ def tests(session: nox.Session) -> None:
   """The fast suite (CI): pyproject's testpaths with the ci Hypothesis profile.
 
   Its outcomes go to .cache/tests.xml (JUnit, xunit1: the checklist tests' properties), which
-  `nox -s checklist -- --from-xml .cache/tests.xml` turns into docs/checklist.md (CI)."""
+  `nox -s checklist -- --from-xml .cache/tests.xml` can turn into docs/checklist.md."""
   xml = ROOT / ".cache" / "tests.xml"
   xml.parent.mkdir(parents=True, exist_ok=True)
   _pytest(session, f"--junitxml={xml}", "-o", "junit_family=xunit1")
@@ -188,7 +188,7 @@ def checklist(session: nox.Session) -> None:
   """The guide's checklist on legacy and candidate; writes docs/checklist.md from the outcomes.
 
   `-- --from-xml PATH` reads a suite run's JUnit XML (xunit1) instead of running the tests again
-  (CI: the tests step's own run of the checklist modules)."""
+  (e.g. `nox -s tests`' own run of the checklist modules; not yet a CI step)."""
   env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
   posargs = list(session.posargs)
   if "--from-xml" in posargs:
