@@ -131,7 +131,7 @@ def foot_distance(cop: Array, xpos: Array) -> Array:
 
 def foot_outputs(feet: dict, outputs) -> dict:
   """The requested distance_calcn_* and moment_calcn_* outputs from per-side foot terms
-  (feet[side]["distance"], feet[side]["moment"]), as both backends report them."""
+  (`feet[side]["distance"]`, `feet[side]["moment"]`), as both backends report them."""
   out = {}
   for side in SIDES:
     for key in ("distance", "moment"):
