@@ -11,9 +11,12 @@ first and the checklist last (runner.MODULES), so the first failure is the cheap
 catches the mistake. A mutant is killed only when that failure is a failed assertion of a test
 (AssertionError or pytest.fail); a crash (any other exception), a fixture or collection error or
 a pytest exit other than 0 and 1 is "errored". The reference (the mutants' code without a
-mistake) runs first and must pass everything, and so must, when any of its mutants runs, the
-reference of the mutants with every execution path (jaxid_parity.mutants._paths). --jobs N
-runs N mutants at a time, each in its own process (default 1). A detector mutant
+mistake) must pass every test that killed one of its mutants (a kill means the suite tells
+the mutant from its correct twin), and so must the reference of the mutants with every
+execution path (jaxid_parity.mutants._paths) on the tests that killed those; with
+--full-references each reference runs the whole suite instead (what a new reference needs; the
+jaxid candidate's own full run is `nox -s tests`). --jobs N runs N mutants at a time, each in
+its own process (default 1). A detector mutant
 (mutants.DETECTORS) counts
 as killed only by its checklist item's candidate test; killed by any other test it is reported
 "killed-elsewhere" (its anti-pattern is not what the suite saw). Exit status 1 when a reference
@@ -23,6 +26,7 @@ error a broken candidate or suite.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -30,6 +34,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -72,11 +77,20 @@ def first_failure(xml: Path) -> tuple[str, str, int]:
   return outcome, name, n
 
 
-def run(spec: str, extra: list[str]) -> tuple[str, str, float, int]:
-  """(outcome: passed, killed, errored or survived, first failing test, seconds, tests run)."""
+def node_id(test: str) -> str:
+  """A pytest node id (the module's file) for a first-failure name 'test_module::test[param]'."""
+  module, name = test.split("::", 1)
+  origin = importlib.util.find_spec(f"{runner.SUITE}.{module}").origin
+  return f"{origin}::{name}"
+
+
+def run(spec: str, extra: list[str], tests: Sequence[str] = ()) -> tuple[str, str, float, int]:
+  """(outcome: passed, killed, errored or survived, first failing test, seconds, tests run) of
+  the suite's modules, or of only `tests` (first-failure names) when given."""
   with tempfile.TemporaryDirectory() as tmp:
     xml = Path(tmp) / "junit.xml"
-    args = runner.pytest_args(spec, runner.MODULES, str(xml), ["-x", "-q", *extra])
+    targets = [node_id(t) for t in tests] or runner.MODULES
+    args = runner.pytest_args(spec, targets, str(xml), ["-x", "-q", *extra])
     env = dict(os.environ)
     env.setdefault("HYPOTHESIS_PROFILE", "ci")
     t0 = time.time()
@@ -120,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
   if "--jobs" in names:
     i = names.index("--jobs")
     jobs, names = max(1, int(names[i + 1])), names[:i] + names[i + 2 :]
+  full = "--full-references" in names
+  names = [n for n in names if n != "--full-references"]
   names = names or [
     *MUTANTS,
     *MODEL_MUTANTS.get(model, ()),
@@ -127,11 +143,11 @@ def main(argv: list[str] | None = None) -> int:
   ]
   paths = any(n in PATHS_MUTANTS for n in names)  # the _paths reference only where it is used
 
-  def reference(ref: str) -> bool:
-    outcome, first, secs, n = run(ref, extra)
-    print(
-      f"reference {ref}: {outcome} {first} ({n} tests, {secs:.0f} s)".replace("  ", " "), flush=True
-    )
+  def reference(ref: str, tests: Sequence[str] = ()) -> bool:
+    outcome, first, secs, n = run(ref, extra, tests)
+    scope = "the whole suite" if not tests else f"the {len(tests)} tests that killed its mutants"
+    why = f" {first}" if first else ""
+    print(f"reference {ref} on {scope}: {outcome}{why} ({n} tests, {secs:.0f} s)", flush=True)
     return outcome == "passed"
 
   def one(name: str) -> tuple[str, str, str, float]:
@@ -140,9 +156,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {name}: {result} by {first or '-'} ({secs:.0f} s)", flush=True)
     return name, result, first or "-", secs
 
+  used = REFERENCES[: 2 if paths else 1]
   with ThreadPoolExecutor(max_workers=jobs) as pool:  # threads only wait on their pytest process
-    refs = [pool.submit(reference, ref) for ref in REFERENCES[: 2 if paths else 1]]
-    rows = list(pool.map(one, names))
+    if full:
+      refs = [pool.submit(reference, ref) for ref in used]
+      rows = list(pool.map(one, names))
+    else:
+      rows = list(pool.map(one, names))
+      twin = {name: REFERENCES[name in PATHS_MUTANTS] for name in names}  # a mutant's reference
+      killers = {
+        ref: sorted({r[2] for r in rows if r[1] == "killed" and twin[r[0]] == ref}) for ref in used
+      }
+      refs = [pool.submit(reference, ref, killers[ref]) for ref in used if killers[ref]]
     refs_ok = all(f.result() for f in refs)
   ok = refs_ok and all(r[1] == "killed" for r in rows)
   width = max(len(r[0]) for r in rows) if rows else 6

@@ -17,6 +17,16 @@ CASE = '<testcase classname="jaxid_parity.suite.test_parity_oracle" name="{name}
 GROUP = "E     | {kind}: first\nE     | {kind2}: second"
 
 
+def test_node_id_names_the_suite_file_of_a_first_failure():
+  """The references rerun exactly the tests that killed their mutants, by these node ids."""
+  nid = run_mutants.node_id("test_parity_oracle::test_candidate_vs_oracle_f64[contact_force]")
+  path, name = nid.split("::")
+  assert Path(path).is_file()
+  assert Path(path).name == "test_parity_oracle.py"
+  assert Path(path).parent.name == "suite"
+  assert name == "test_candidate_vs_oracle_f64[contact_force]"
+
+
 def _verdict(tmp_path: Path, *cases: str) -> tuple[str, str, int]:
   xml = tmp_path / "junit.xml"
   xml.write_text(f"<testsuites><testsuite>{''.join(cases)}</testsuite></testsuites>")
