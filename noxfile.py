@@ -80,7 +80,13 @@ def tests(session: nox.Session) -> None:
   `nox -s checklist -- --from-xml .cache/tests.xml` can turn into docs/checklist.md."""
   xml = ROOT / ".cache" / "tests.xml"
   xml.parent.mkdir(parents=True, exist_ok=True)
-  _pytest(session, f"--junitxml={xml}", "-o", "junit_family=xunit1")
+  # -n: one worker per core (at most 4: each holds its own compiled programs, ~2-4 GiB); XLA
+  # compiles single-threaded, so two workers halve a cold run on two cores. --dist loadfile keeps
+  # a module on one worker, so its module-scoped fixtures and programs compile once. Workers
+  # share the persistent cache: an entry read while another worker writes it fails to
+  # deserialize, which JAX reports as a warning and recompiles (jax/_src/compiler.py).
+  workers = ("-n", "auto", "--maxprocesses", "4", "--dist", "loadfile")
+  _pytest(session, *workers, f"--junitxml={xml}", "-o", "junit_family=xunit1")
 
 
 @nox.session
