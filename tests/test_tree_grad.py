@@ -17,8 +17,9 @@ from jaxid import contract
 
 
 @pytest.fixture(scope="module")
-def gait():
-  return jaxid.load_model("gait_lowerbody")
+def gait(gait_model):
+  """conftest's bundled Model: the one the other modules compile their programs for."""
+  return gait_model
 
 
 def _trial(gait, n=3):
