@@ -194,7 +194,8 @@ def checklist(session: nox.Session) -> None:
   """The guide's checklist on legacy and candidate; writes docs/checklist.md from the outcomes.
 
   `-- --from-xml PATH` reads a suite run's JUnit XML (xunit1) instead of running the tests again
-  (e.g. `nox -s tests`' own run of the checklist modules; .ci/run does this and fails when the committed file differs)."""
+  (`nox -s tests`' own run of the checklist modules: .ci/run does this and fails when the
+  committed file differs)."""
   env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
   posargs = list(session.posargs)
   if "--from-xml" in posargs:
