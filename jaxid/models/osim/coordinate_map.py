@@ -80,6 +80,11 @@ class CoordinateMap:
   dofs: tuple[Dof | Ball, ...]  # MuJoCo joint order
 
   @property
+  def names(self) -> tuple[str, ...]:
+    """The coordinates' names (as jaxid.io.coordinates.CoordinateMap.names): coords."""
+    return self.coords
+
+  @property
   def columns(self) -> tuple[str, ...]:
     """OpenSim's ID output columns: <coord>_moment (rotational) or <coord>_force."""
     return tuple(c + ("_moment" if r else "_force") for c, r in zip(self.coords, self.rotational))
