@@ -89,6 +89,10 @@ def run(args: argparse.Namespace) -> dict:
   from jaxid.io import checks
 
   checks.check_run_args(args)
+  from jaxid import cli_osim
+
+  if cli_osim.is_osim(args.model):  # an OpenSim model: OpenSim's ID tool's processing and columns
+    return cli_osim.run(args, _Progress(3, args.quiet))
   from jaxid.io import files, report, storage
   from jaxid.io import trial as trial_io
 

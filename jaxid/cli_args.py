@@ -11,6 +11,8 @@ EXAMPLES = """examples:
   python -m jaxid.cli run --model my_model.xml --coordinates ik.mot --grf grf_1000Hz.mot \\
       --external-loads loads.xml --resample-grf --cutoff 6 --out id.sto
   python -m jaxid.cli demo --out-dir demo
+  python -m jaxid.cli run --model subject.osim --coordinates ik.mot --external-loads grf.xml \\
+      --cutoff 6 --x64 --out id.sto
   python -m jaxid.cli convert subject.osim -o subject.xml
   python -m jaxid.cli check --candidate jaxid_parity.adapters:jaxid_candidate
 """
@@ -38,7 +40,9 @@ def parser() -> argparse.ArgumentParser:
   run.add_argument(
     "--model",
     default="gait_lowerbody",
-    help="bundled model name or MJCF path (default gait_lowerbody)",
+    help="bundled model name, MJCF path, or OpenSim .osim (run as OpenSim's ID tool does:"
+    " its filter, spline derivatives and columns; needs --external-loads for a GRF)"
+    " (default gait_lowerbody)",
   )
   run.add_argument("--coordinates", required=True, help="coordinates .mot (OpenSim IK output)")
   run.add_argument(

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import mujoco
+import numpy as np
 from mujoco import mjx
 
 from jaxid.errors import InputError
@@ -19,22 +22,30 @@ class Model:
   mj_model: the MuJoCo C model (contact disabled; see jaxid.model.prepare)
   body_ids: (2,) ids of the left and right foot bodies, Python ints
   body_names: (2,) names of the left and right foot bodies
+  coordinate_map: for a model loaded from an OpenSim .osim file, how its MuJoCo dofs (nv,) follow
+    OpenSim's coordinates (ncoord,) (jaxid.models.osim.CoordinateMap: expand, project, columns);
+    None for MJCF models
   mjx(): the same model on device for MJX, in the current default float precision
 
-  As a pytree the MJX model's arrays are the leaves and (mj_model, body_ids, body_names) the
-  static metadata, so one Model is one compilation per precision, shapes and options. The
+  As a pytree the MJX model's arrays are the leaves and (mj_model, body_ids, body_names,
+  coordinate_map) the static metadata, so one Model is one compilation per precision, shapes and options. The
   leaves are taken at flatten time in the precision then in effect (float64 under
   jax_enable_x64), as mjx() would give.
   """
 
-  __slots__ = ("_mjx", "body_ids", "body_names", "mj_model")
+  __slots__ = ("_mjx", "body_ids", "body_names", "coordinate_map", "mj_model")
 
   def __init__(
-    self, mj_model: mujoco.MjModel, body_ids: tuple[int, ...], body_names: tuple[str, ...]
+    self,
+    mj_model: mujoco.MjModel,
+    body_ids: tuple[int, ...],
+    body_names: tuple[str, ...],
+    coordinate_map: Any = None,
   ):
     self.mj_model = mj_model
     self.body_ids = tuple(int(b) for b in body_ids)
     self.body_names = tuple(body_names)
+    self.coordinate_map = coordinate_map  # static (hashable, frozen): pytree metadata
     self._mjx: dict[bool, mjx.Model] = {}
 
   def __repr__(self) -> str:
@@ -59,9 +70,15 @@ class Model:
     """The MJCF model name."""
     return bytes(self.mj_model.names).split(b"\0", 1)[0].decode()
 
+  @property
+  def opensim_ground(self) -> np.ndarray | None:
+    """v_MuJoCo = G v_OpenSim: the identity for an .osim twin (its world is OpenSim's ground),
+    None (the default of jaxid.models.opensim_names) otherwise."""
+    return None if self.coordinate_map is None else np.eye(3)
+
   def tree_flatten(self) -> tuple[tuple[mjx.Model], tuple]:
-    """Leaves: the MJX model; metadata: the C model and the foot bodies."""
-    return (self.mjx(),), (self.mj_model, self.body_ids, self.body_names)
+    """Leaves: the MJX model; metadata: the C model, the foot bodies, the coordinate map."""
+    return (self.mjx(),), (self.mj_model, self.body_ids, self.body_names, self.coordinate_map)
 
   @classmethod
   def tree_unflatten(cls, aux: tuple, children: tuple) -> Model:
@@ -125,8 +142,11 @@ def foot_names(body_names) -> tuple[str, str]:
   return names
 
 
-def from_mj_model(mj_model: mujoco.MjModel, body_names=FOOT_NAMES) -> Model:
-  """Wrap an existing MjModel (contact is disabled on it in place)."""
+def from_mj_model(
+  mj_model: mujoco.MjModel, body_names=FOOT_NAMES, coordinate_map: Any = None
+) -> Model:
+  """Wrap an existing MjModel (contact is disabled on it in place); coordinate_map: an .osim
+  twin's jaxid.models.osim.CoordinateMap (None for MJCF models)."""
   names = foot_names(body_names)
   ids = body_ids(mj_model, names)
   if 0 in ids:
@@ -134,4 +154,4 @@ def from_mj_model(mj_model: mujoco.MjModel, body_names=FOOT_NAMES) -> Model:
       "body_names: the world body cannot carry a foot load (MuJoCo ignores wrenches on it)."
     )
   check_equalities(mj_model)
-  return Model(prepare(mj_model), ids, names)
+  return Model(prepare(mj_model), ids, names, coordinate_map)

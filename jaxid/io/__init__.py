@@ -24,6 +24,12 @@ from jaxid.io.external_loads import (
   write_external_loads,
 )
 from jaxid.io.grf import align, grf_loads, grf_table, overlap
+from jaxid.io.osim_trial import (
+  OsimTrialInfo,
+  load_osim_model,
+  osim_results_table,
+  read_osim_trial,
+)
 from jaxid.io.storage import Table, check_range, read_table, write_table
 from jaxid.io.trial import (
   TrialInfo,
@@ -42,6 +48,7 @@ __all__ = [
   "CoordinateMap",
   "ExternalForce",
   "ExternalLoads",
+  "OsimTrialInfo",
   "Table",
   "TrialInfo",
   "align",
@@ -52,10 +59,13 @@ __all__ = [
   "default_external_loads",
   "grf_loads",
   "grf_table",
+  "load_osim_model",
   "mj_to_os",
   "os_to_mj",
+  "osim_results_table",
   "overlap",
   "read_external_loads",
+  "read_osim_trial",
   "read_table",
   "read_trial",
   "register_name_map",

@@ -145,6 +145,10 @@ def read_trial(
   file value must fit it; trim: keep only the coordinates' frames inside the GRF's time span
   (TrialInfo.trimmed says how many were dropped).
   """
+  if getattr(model, "coordinate_map", None) is not None:
+    raise InputError(
+      "model: an OpenSim (.osim) model; read its files with jaxid.io.read_osim_trial."
+    )
   dtype = jax.dtypes.canonicalize_dtype(np.float64) if dtype is None else dtype
   cmap = CoordinateMap.from_model(model, name_map)
   table = coordinates if isinstance(coordinates, Table) else read_table(coordinates)

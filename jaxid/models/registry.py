@@ -50,10 +50,8 @@ def load_mj_model(name_or_path: str | os.PathLike = "gait_lowerbody") -> mujoco.
   if os.fspath(name_or_path) == MYOLEGS:
     return model_lib.prepare(load_myolegs_mj())
   path = _mjcf_path(name_or_path)
-  if path.lower().endswith(".osim"):  # an OpenSim model: its exact MJCF twin (jaxid.models.osim)
-    from jaxid.models.osim import convert
-
-    return model_lib.prepare(mujoco.MjModel.from_xml_string(convert(path).xml))
+  if _is_osim(path):
+    return _load_osim(path)[0]
   try:
     mj_model = mujoco.MjModel.from_xml_path(path)
   except ValueError as exc:
@@ -62,10 +60,27 @@ def load_mj_model(name_or_path: str | os.PathLike = "gait_lowerbody") -> mujoco.
   return model_lib.prepare(mj_model)
 
 
+def _is_osim(path: str) -> bool:
+  return path.lower().endswith(".osim")
+
+
+def _load_osim(path: str):
+  """(MjModel, jaxid.models.osim.CoordinateMap) of an OpenSim model: its exact MJCF twin."""
+  from jaxid.models.osim import convert
+
+  conversion = convert(path)
+  mj_model = mujoco.MjModel.from_xml_string(conversion.xml)
+  return model_lib.prepare(mj_model), conversion.coordinate_map
+
+
 def load_model(
   name_or_path: str | os.PathLike = "gait_lowerbody", body_names: Sequence[str] = FOOT_NAMES
 ) -> Model:
-  """A jaxid Model from a name or an MJCF path, with its two foot bodies resolved."""
+  """A jaxid Model from a name, an MJCF or an .osim path, with its two foot bodies resolved; an
+  .osim model carries its coordinate map (Model.coordinate_map, jaxid.models.osim)."""
+  if isinstance(name_or_path, (str, os.PathLike)) and _is_osim(os.fspath(name_or_path)):
+    mj_model, cmap = _load_osim(_mjcf_path(name_or_path))
+    return model_lib.from_mj_model(mj_model, body_names, cmap)
   return model_lib.from_mj_model(load_mj_model(name_or_path), body_names)
 
 

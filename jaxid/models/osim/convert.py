@@ -37,6 +37,10 @@ def _load(path: str):
   return model
 
 
+def _q_index(coordinate) -> int:
+  return int(coordinate.getMobilizerQIndex())
+
+
 def convert(path: str | os.PathLike) -> Conversion:
   """An .osim file -> Conversion (MJCF text, coordinate map, body names)."""
   path = os.fspath(path)
@@ -44,10 +48,14 @@ def convert(path: str | os.PathLike) -> Conversion:
   bodies = read_bodies(model, path)
   cs = model.getCoordinateSet()
   coords = tuple(cs.get(i).getName() for i in range(cs.getSize()))
-  # MotionType: 1 rotational, 2 translational, 3 coupled (reported as a moment, as OpenSim does)
-  rotational = tuple(cs.get(i).getMotionType() != 2 for i in range(cs.getSize()))
+  # MotionType 1 Rotational, 2 Translational, 3 Coupled (a coordinate that drives its axis
+  # through a function other than the identity): InverseDynamicsTool labels only Rotational ones
+  # _moment and converts only their columns from degrees.
+  rotational = tuple(cs.get(i).getMotionType() == 1 for i in range(cs.getSize()))
   dofs = tuple(a.dof for b in bodies for a in b.axes)
-  cmap = CoordinateMap(coords, rotational, dofs)
+  # its output order: getCoordinatesInMultibodyTreeOrder (mobilized body, then q in it)
+  tree = sorted(range(len(coords)), key=lambda i: (cs.get(i).getBodyIndex(), _q_index(cs.get(i))))
+  cmap = CoordinateMap(coords, rotational, dofs, tuple(tree))
   xml = mjcf(model.getName() or "opensim", vec(model.getGravity()), bodies)
   return Conversion(xml, cmap, tuple(b.name for b in bodies))
 

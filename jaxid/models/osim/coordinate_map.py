@@ -76,13 +76,30 @@ class CoordinateMap:
   """OpenSim coordinates (OpenSim's CoordinateSet order) and the MuJoCo dofs (qpos order)."""
 
   coords: tuple[str, ...]
-  rotational: tuple[bool, ...]
+  rotational: tuple[bool, ...]  # MotionType Rotational: degrees in files, a _moment column
   dofs: tuple[Dof | Ball, ...]  # MuJoCo joint order
+  id_order: tuple[int, ...] = ()  # OpenSim's ID output order (multibody tree), () = coords'
+
+  @property
+  def names(self) -> tuple[str, ...]:
+    """The coordinates' names (as jaxid.io.coordinates.CoordinateMap.names): coords."""
+    return self.coords
 
   @property
   def columns(self) -> tuple[str, ...]:
-    """OpenSim's ID output columns: <coord>_moment (rotational) or <coord>_force."""
+    """OpenSim's ID output labels in coords order: <coord>_moment for a Rotational coordinate,
+    <coord>_force otherwise (Translational and Coupled, as InverseDynamicsTool labels them)."""
     return tuple(c + ("_moment" if r else "_force") for c, r in zip(self.coords, self.rotational))
+
+  @property
+  def order(self) -> tuple[int, ...]:
+    """Indices into coords in the order OpenSim's InverseDynamicsTool writes its columns."""
+    return self.id_order or tuple(range(len(self.coords)))
+
+  @property
+  def id_columns(self) -> tuple[str, ...]:
+    """columns in OpenSim's ID output order (order): the header of its .sto."""
+    return tuple(self.columns[i] for i in self.order)
 
   def expand(self, q, qd, qdd):
     """Coordinates (..., ncoord) x3 -> MuJoCo qpos (..., nq), qvel, qacc (..., nv): chain rule."""
