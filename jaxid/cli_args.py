@@ -48,7 +48,7 @@ def parser() -> argparse.ArgumentParser:
   run.add_argument(
     "--grf",
     help="ground reaction forces .mot (default: the ExternalLoads"
-    " datafile; none: no external loads)",
+    " datafile; with neither --grf nor --external-loads: no external loads)",
   )
   run.add_argument(
     "--external-loads",
