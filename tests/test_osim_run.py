@@ -284,8 +284,8 @@ def test_docs_batched_differentiable_call(trial_files, tmp_path, monkeypatch):
   np.testing.assert_allclose(np.asarray(scope["tau_batch"]), np.stack([tau, tau]), atol=1e-9)
   # d/de f(v + e u) by central differences, f = sum tau^2 (~1e9 N^2 m^2): a 1e-6 step gives
   # truncation ~1e-12 relative and round-off ~1e-16 f / 1e-6 ~ 0.1 against a derivative of
-  # ~1e9, so ~1e-10 relative (measured 6e-10); the 1e-6 bound leaves room and still catches a
-  # wrong chain-rule term, which changes it at the percent level.
+  # ~1e9, so ~1e-10 relative (measured 6e-10); the 1e-6 bound leaves room for that and
+  # fails on any gradient error above a millionth of the derivative.
   f = scope["coordinate_moments"]
   values, loads = scope["values"], scope["trial"].loads
   u = np.random.default_rng(7).standard_normal(values.shape)
