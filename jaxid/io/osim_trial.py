@@ -157,7 +157,14 @@ def read_osim_trial(
   dt = table.dt()
   values, ignored = coordinate_values(cmap, table, in_degrees, ignore_unknown)
   try:
-    kin, q = osim_kinematics(cmap, values, table.time, cutoff)
+    # in float64 whatever the compute precision: the spline's second derivative (entries
+    # ~1/dt^2, cancelling) in float32 is off by up to 0.47 N m against OpenSim's tool on the
+    # tests' model, float64 processing then float32 inverse dynamics by 6e-4 N m (docs/io.md)
+    with jax.enable_x64(True):
+      kin, q = osim_kinematics(cmap, values, table.time, cutoff)
+      kin64 = jax.tree.map(lambda a: np.asarray(a, np.float64), kin)
+      q = np.asarray(q, np.float64)
+    kin = jax.tree.map(lambda a: a.astype(dtype), kin64)
   except InputError as e:
     raise InputError(f"{table.path or 'coordinates'}: {e}") from None
   enabled = filters.filter_enabled(cutoff)
@@ -168,7 +175,7 @@ def read_osim_trial(
     ignored,
     cutoff=float(cutoff) if enabled else None,
     trimmed=trimmed,
-    coordinates=np.asarray(q),
+    coordinates=q,
   )
   if gt is None:
     shapes = contract.input_shapes(model.mj_model)
@@ -179,7 +186,7 @@ def read_osim_trial(
     aligned = align(table.time, gt, resample_grf)
     info.resampled = aligned is not gt
     # the twin's world is OpenSim's ground: no rotation of the GRF columns
-    loads = grf_loads(aligned, ext, model, np.asarray(kin.qpos), ground=np.eye(3))
+    loads = grf_loads(aligned, ext, model, kin64.qpos, ground=np.eye(3))
   return Trial(kin, Loads(**loads)), info
 
 
@@ -187,5 +194,6 @@ def osim_results_table(info: OsimTrialInfo, joint_torques) -> Table:
   """OpenSim's ID output: the dof torques (T, nv) projected on the coordinates (J^T tau), its
   columns and order (cmap.id_columns), inDegrees=no."""
   cmap = info.cmap
-  tau = np.asarray(cmap.project(joint_torques, info.coordinates))
+  with jax.enable_x64(True):  # J^T tau in float64 (the .sto is float64 text)
+    tau = np.asarray(cmap.project(np.asarray(joint_torques, np.float64), info.coordinates))
   return Table(list(cmap.id_columns), info.time, tau[:, list(cmap.order)], ID_NAME, False)
