@@ -242,7 +242,8 @@ def _edit(src, dst, old, new):
 @pytest.mark.parametrize(
   ("case", "message"),
   [
-    ("extra column", r"ik_bad\.mot: columns \['arm_flex'\] are not coordinates of the model"),
+    ("extra column", r"ik_bad\.mot: coordinates \['arm_flex'\] are not in the model"),
+    ("degrees said radians", r"ik_bad\.mot: \w+ is [-\d.]+ at row \d+, implausible in radians"),
     ("missing column", r"ik_bad\.mot: missing columns \['knee_angle_r'\]"),
     ("unknown body", r"grf_bad\.xml: ExternalForce 'plate1' has applied_to_body 'calcn_x'"),
     ("no loads file", r"--grf .*grf\.mot: an \.osim model needs --external-loads"),
@@ -260,6 +261,8 @@ def test_bad_input_is_one_line_naming_it(trial_files, tmp_path, capsys, case, me
     lines[k:] = [lines[k] + "\tarm_flex"] + [row + "\t0" for row in lines[k + 1 :]]
     ik = tmp_path / "ik_bad.mot"
     ik.write_text("\n".join(lines) + "\n")
+  if case == "degrees said radians":
+    ik = _edit(ik, tmp_path / "ik_bad.mot", "inDegrees=yes", "inDegrees=no")
   if case == "missing column":
     ik = _edit(ik, tmp_path / "ik_bad.mot", "\tknee_angle_r\t", "\tarm_flex\t")
     argv += ["--ignore-unknown"]

@@ -24,10 +24,11 @@ import numpy as np
 
 from jaxid import contract
 from jaxid.errors import InputError
+from jaxid.io.columns import labelled_values
 from jaxid.io.external_loads import ExternalLoads, read_external_loads
-from jaxid.io.grf import align, grf_loads, overlap
-from jaxid.io.storage import Table, check_range, read_table
-from jaxid.io.trial import ID_NAME, TrialInfo
+from jaxid.io.grf import align, grf_loads
+from jaxid.io.storage import Table
+from jaxid.io.trial import ID_NAME, TrialInfo, read_inputs
 from jaxid.kinematics import filters, idtool
 from jaxid.types import Kinematics, Loads, Trial
 
@@ -77,29 +78,11 @@ def load_osim_model(path: str | os.PathLike, external_loads=None):
 
 
 def coordinate_values(cmap, table: Table, in_degrees=None, ignore_unknown=False):
-  """(values (T, ncoord) in cmap.coords order, rad and m; ignored labels). Rotational
-  coordinates are converted from degrees when the file (or in_degrees) says so."""
-  where = table.path or "coordinates"
-  names = list(cmap.coords)
-  unknown = [k for k in table.labels if k not in names]
-  if unknown and not ignore_unknown:
-    raise InputError(
-      f"{where}: columns {unknown} are not coordinates of the model; its coordinates are"
-      f" {names} (--ignore-unknown skips extra columns)."
-    )
-  missing = [k for k in names if k not in table.labels]
-  if missing:
-    raise InputError(f"{where}: missing columns {missing} for the model's coordinates.")
-  deg = table.in_degrees if in_degrees is None else bool(in_degrees)
-  if deg is None:
-    raise InputError(
-      f"{where}: the header has no inDegrees line; say whether its angles are in"
-      " degrees (--in-degrees yes|no, in_degrees=True|False)."
-    )
-  values = table.columns(names).copy()
-  if deg:
-    rot = np.asarray(cmap.rotational, bool)
-    values[:, rot] = np.radians(values[:, rot])
+  """(values (T, ncoord) in cmap.coords order, rad and m; ignored labels): labelled_values
+  with the twin's Rotational coordinates as the angles (radians plausible within +-4 pi)."""
+  values, _, unknown = labelled_values(
+    table, list(cmap.coords), cmap.rotational, in_degrees, ignore_unknown
+  )
   return values, unknown
 
 
@@ -133,27 +116,12 @@ def read_osim_trial(
   if cmap is None:
     raise InputError("model: not an OpenSim model (.osim); use jaxid.io.read_trial.")
   dtype = jax.dtypes.canonicalize_dtype(np.float64) if dtype is None else dtype
-  table = coordinates if isinstance(coordinates, Table) else read_table(coordinates)
-  check_range(table, dtype)
-  ext = _ext(external_loads)
-  if grf is None and ext is not None:
-    if not ext.datafile:
-      raise InputError(
-        f"{ext.path or 'external loads'}: <datafile> is empty or Unassigned, so there are no"
-        " forces to read; name the GRF file there or pass --grf (grf=...)."
-      )
-    grf = ext.datafile
-  gt = None if grf is None else grf if isinstance(grf, Table) else read_table(grf)
+  table, ext, gt, trimmed = read_inputs(coordinates, grf, external_loads, dtype, trim)
   if gt is not None and ext is None:
     raise InputError(
       f"{gt.path or 'grf'}: an OpenSim model needs an ExternalLoads file (--external-loads)"
       " naming the body each force acts on."
     )
-  trimmed = (0, 0)
-  if gt is not None:
-    check_range(gt, dtype)
-    if trim:
-      table, trimmed = overlap(table, gt)
   dt = table.dt()
   values, ignored = coordinate_values(cmap, table, in_degrees, ignore_unknown)
   try:

@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from jaxid import contract
 from jaxid.errors import InputError
+from jaxid.io.columns import coordinate_values
 from jaxid.io.coordinates import CoordinateMap
 from jaxid.io.external_loads import (
   ExternalLoads,
@@ -28,8 +29,6 @@ from jaxid.kinematics import filters
 from jaxid.types import Loads, Trial
 
 ID_NAME = "Inverse Dynamics Generalized Forces"
-TURNS = 4 * np.pi  # |angle| beyond this (rad) is not a joint angle in radians
-FAR = np.pi  # rad beyond a limited joint's range: not plausible in radians
 
 
 @dataclasses.dataclass
@@ -48,75 +47,30 @@ class TrialInfo:
   trimmed: tuple[int, int] = (0, 0)
 
 
-def coordinate_values(
-  cmap: CoordinateMap,
-  table: Table,
-  in_degrees: bool | None = None,
-  ignore_unknown: bool = False,
-) -> tuple[np.ndarray, dict, list[str]]:
-  """(values (T, n) in cmap.names order, rad and m; {coupled name: (T,)} given by the file;
-  ignored labels) from a coordinates table.
-
-  InputError for labels the model does not have (listing the model's coordinates) unless
-  ignore_unknown, for missing coordinates (named), and when the file does not say whether its
-  angles are in degrees and in_degrees is not given.
-  """
-  where = table.path or "coordinates"
-  names = list(cmap.names)
-  coupled = {c.name: c for c in cmap.coupled_coordinates}
-  unknown = [k for k in table.labels if k not in names and k not in coupled]
-  if unknown and not ignore_unknown:
-    raise InputError(
-      f"{where}: coordinates {unknown} are not in the model; its coordinates are"
-      f" {names + list(coupled)} (--ignore-unknown skips extra columns)."
-    )
-  missing = [k for k in names if k not in table.labels]
-  if missing:
-    raise InputError(f"{where}: missing columns {missing} for the model's coordinates.")
-  deg = table.in_degrees if in_degrees is None else bool(in_degrees)
-  if deg is None:
-    raise InputError(
-      f"{where}: the header has no inDegrees line; say whether its angles are in"
-      " degrees (--in-degrees yes|no, in_degrees=True|False)."
-    )
-  values = table.columns(names).copy()
-  if deg:
-    values[:, cmap.rotational] = np.radians(values[:, cmap.rotational])
-  else:
-    _check_radians(cmap, values, where, "--in-degrees" if in_degrees is not None else "header")
-  given = {}
-  for k, c in coupled.items():
-    if k in table.labels:
-      col = table.column(k)
-      given[k] = np.radians(col) if deg and c.kind == "rotational" else col.copy()
-  return values, given, unknown
-
-
-def _check_radians(cmap: CoordinateMap, values, where: str, source: str) -> None:
-  """InputError when angles said to be in radians look like degrees: values (T, n) beyond
-  4 pi, or beyond a limited joint's range by more than pi."""
-  m = cmap.mj_model
-  for i, c in enumerate(cmap.coordinates):
-    if c.kind != "rotational":
-      continue
-    col = values[:, i]
-    lo, hi = -TURNS, TURNS
-    j = m.joint(c.joint).id
-    if c.free < 0 and m.jnt_limited[j]:
-      a, b = np.sort(m.jnt_range[j] / c.scale)
-      lo, hi = max(lo, a - FAR), min(hi, b + FAR)
-    out = (col < lo) | (col > hi)
-    if out.any():
-      r = int(np.argmax(out))
-      fix = (
-        "set the header line inDegrees=yes"
-        if source == "header"
-        else "pass --in-degrees yes (in_degrees=True)"
-      )
+def read_inputs(coordinates, grf, external_loads, dtype, trim: bool = False):
+  """(coordinates Table, ExternalLoads | None, GRF Table | None, (dropped at start, at end)):
+  each read if a path, checked to fit dtype; the GRF defaults to the loads' datafile (an
+  empty or Unassigned one is an InputError); trim: the coordinates cut to the GRF's span."""
+  table = coordinates if isinstance(coordinates, Table) else read_table(coordinates)
+  check_range(table, dtype)
+  ext = external_loads
+  if ext is not None and not isinstance(ext, ExternalLoads):
+    ext = read_external_loads(ext)
+  if grf is None and ext is not None:
+    if not ext.datafile:
       raise InputError(
-        f"{where}: {c.name} is {col[r]:g} at row {r + 1}, implausible in radians (expected"
-        f" {lo:.3g}..{hi:.3g}); the angles look like degrees: {fix}."
+        f"{ext.path or 'external loads'}: ExternalForce {ext.forces[0].name!r} is enabled but"
+        " <datafile> is empty or Unassigned, so there are no forces to read; name the GRF file"
+        " there or pass --grf (grf=...)."
       )
+    grf = ext.datafile
+  gt = None if grf is None else grf if isinstance(grf, Table) else read_table(grf)
+  trimmed = (0, 0)
+  if gt is not None:
+    check_range(gt, dtype)
+    if trim:
+      table, trimmed = overlap(table, gt)
+  return table, ext, gt, trimmed
 
 
 def read_trial(
@@ -151,25 +105,7 @@ def read_trial(
     )
   dtype = jax.dtypes.canonicalize_dtype(np.float64) if dtype is None else dtype
   cmap = CoordinateMap.from_model(model, name_map)
-  table = coordinates if isinstance(coordinates, Table) else read_table(coordinates)
-  check_range(table, dtype)
-  ext = external_loads
-  if ext is not None and not isinstance(ext, ExternalLoads):
-    ext = read_external_loads(ext)
-  if grf is None and ext is not None:
-    if not ext.datafile:
-      raise InputError(
-        f"{ext.path or 'external loads'}: ExternalForce {ext.forces[0].name!r} is enabled but"
-        " <datafile> is empty or Unassigned, so there are no forces to read; name the GRF file"
-        " there or pass --grf (grf=...)."
-      )
-    grf = ext.datafile
-  gt = None if grf is None else grf if isinstance(grf, Table) else read_table(grf)
-  trimmed = (0, 0)
-  if gt is not None:
-    check_range(gt, dtype)
-    if trim:
-      table, trimmed = overlap(table, gt)
+  table, ext, gt, trimmed = read_inputs(coordinates, grf, external_loads, dtype, trim)
   dt = table.dt()
   values, given, ignored = coordinate_values(cmap, table, in_degrees, ignore_unknown)
   try:
