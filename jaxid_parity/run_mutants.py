@@ -1,6 +1,7 @@
 """Run the parity suite against every mutant; print killed, survived or errored, and the killer.
 
-  python -m jaxid_parity.run_mutants [--jobs N] [NAME ...] [-- PYTEST ARGS]
+  python -m jaxid_parity.run_mutants [--jobs N] [--full-order] [--full-references] [NAME ...]
+      [-- PYTEST ARGS]
 
 With `-- --model NAME` the suite runs on that model, and the mutants that only show on it
 (mutants.MODEL_MUTANTS) are added.
@@ -10,16 +11,19 @@ Each mutant runs in its own pytest process (`--candidate jaxid_parity.mutants.<n
 first and the checklist last (runner.MODULES), so the first failure is the cheapest test that
 catches the mistake. A mutant is killed only when that failure is a failed assertion of a test
 (AssertionError or pytest.fail); a crash (any other exception), a fixture or collection error or
-a pytest exit other than 0 and 1 is "errored". The reference (the mutants' code without a
-mistake) must pass every test that killed one of its mutants (a kill means the suite tells
-the mutant from its correct twin), and so must the reference of the mutants with every
-execution path (jaxid_parity.mutants._paths) on the tests that killed those; with
---full-references each reference runs the whole suite instead (what a new reference needs; the
-jaxid candidate's own full run is `nox -s tests`). --jobs N runs N mutants at a time, each in
-its own process (default 1). A detector mutant
-(mutants.DETECTORS) counts
-as killed only by its checklist item's candidate test; killed by any other test it is reported
-"killed-elsewhere" (its anti-pattern is not what the suite saw). Exit status 1 when a reference
+a pytest exit other than 0 and 1 is "errored". A detector mutant first runs only its item's
+candidate tests, a paths mutant only the paths module (first_targets); when they pass, the
+whole suite runs as above. --full-order skips that step: every mutant runs the whole suite in
+order, which also shows that a detector mutant passes every module before its item's (it is
+"otherwise correct") and the scan-path mutant every module but the paths one (~100 s more per
+mutant; CI runs without it). The reference (the mutants' code without a mistake) must pass every test
+that killed one of its mutants (a kill means the suite tells the mutant from its correct twin),
+and so must the reference of the mutants with every execution path (jaxid_parity.mutants._paths)
+on the tests that killed those; with --full-references each reference runs the whole suite
+instead (what a new reference needs; the jaxid candidate's own full run is `nox -s tests`).
+--jobs N runs N mutants at a time, each in its own process (default 1). A detector mutant
+(mutants.DETECTORS) counts as killed only by its checklist item's candidate test; killed by any
+other test it is reported "killed-elsewhere" (its anti-pattern is not what the suite saw). Exit status 1 when a reference
 fails or any mutant survives, errors or is killed elsewhere: a survivor means a missing test, an
 error a broken candidate or suite.
 """
@@ -84,12 +88,28 @@ def node_id(test: str) -> str:
   return f"{origin}::{name}"
 
 
-def run(spec: str, extra: list[str], tests: Sequence[str] = ()) -> tuple[str, str, float, int]:
+def first_targets(name: str) -> tuple[list[str], list[str]]:
+  """(suite modules, extra pytest args) a mutant runs on before the whole suite: a detector
+  mutant on its item's candidate tests, another paths mutant on the paths module (the suite's
+  last, after ~100 s of modules that cannot see a scan-only mistake); () for the rest, whose
+  killers are in the first modules. Only an order: when these pass, the whole suite runs."""
+  checklist = [m for m in runner.MODULES if ".test_checklist_items_" in m]
+  if name in DETECTORS:
+    return checklist, ["-k", f"test_item{DETECTORS[name]}_candidate"]
+  if name in PATHS_MUTANTS:
+    return [m for m in runner.MODULES if m.endswith(".test_parity_paths")], []
+  return [], []
+
+
+def run(
+  spec: str, extra: list[str], tests: Sequence[str] = (), modules: Sequence[str] = ()
+) -> tuple[str, str, float, int]:
   """(outcome: passed, killed, errored or survived, first failing test, seconds, tests run) of
-  the suite's modules, or of only `tests` (first-failure names) when given."""
+  the suite's modules (or only `modules`), or of only `tests` (first-failure names) when
+  given."""
   with tempfile.TemporaryDirectory() as tmp:
     xml = Path(tmp) / "junit.xml"
-    targets = [node_id(t) for t in tests] or runner.MODULES
+    targets = [node_id(t) for t in tests] or list(modules) or runner.MODULES
     args = runner.pytest_args(spec, targets, str(xml), ["-x", "-q", *extra])
     env = dict(os.environ)
     env.setdefault("HYPOTHESIS_PROFILE", "ci")
@@ -135,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     i = names.index("--jobs")
     jobs, names = max(1, int(names[i + 1])), names[:i] + names[i + 2 :]
   full = "--full-references" in names
-  names = [n for n in names if n != "--full-references"]
+  in_order = "--full-order" in names  # every mutant on the whole suite in order, no first targets
+  names = [n for n in names if n not in ("--full-references", "--full-order")]
   names = names or [
     *MUTANTS,
     *MODEL_MUTANTS.get(model, ()),
@@ -151,7 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     return outcome == "passed"
 
   def one(name: str) -> tuple[str, str, str, float]:
-    outcome, first, secs, _ = run(f"jaxid_parity.mutants.{name}:candidate", extra)
+    spec = f"jaxid_parity.mutants.{name}:candidate"
+    modules, select = ([], []) if in_order else first_targets(name)
+    outcome, first, secs = "passed", "", 0.0
+    if modules:
+      outcome, first, secs, _ = run(spec, [*extra, *select], modules=modules)
+    if outcome == "passed":  # nothing caught it there (or no first targets): the whole suite
+      outcome, first, more, _ = run(spec, extra)
+      secs += more
     result = classify(name, outcome, first)
     print(f"  {name}: {result} by {first or '-'} ({secs:.0f} s)", flush=True)
     return name, result, first or "-", secs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -129,3 +130,24 @@ def test_jaxid_check_runs_the_shipped_suite_from_any_folder(tmp_path):
   assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
   assert "1 passed" in proc.stdout
   assert f"parity: {spec} on gait_lowerbody" in proc.stdout
+
+
+def test_first_targets_order_only_what_can_kill_first():
+  """A detector mutant first runs its own item's candidate tests, the scan-path mutant the paths
+  module, a physics mutant nothing extra (the suite's first module is its killer)."""
+  from jaxid_parity.mutants import DETECTORS, MUTANTS
+
+  for name, item in DETECTORS.items():
+    modules, select = run_mutants.first_targets(name)
+    assert select == ["-k", f"test_item{item}_candidate"]
+    assert set(modules) <= set(runner.MODULES)
+    # -k selects at least one test there (a renamed item test would leave nothing to run)
+    names = [n for m in modules for n in dir(importlib.import_module(m))]
+    assert any(n.startswith(f"test_item{item}_candidate") for n in names), name
+  assert run_mutants.first_targets("scan_carries_xfrc") == (
+    [f"{runner.SUITE}.test_parity_paths"],
+    [],
+  )
+  for name in MUTANTS:
+    if name != "scan_carries_xfrc":
+      assert run_mutants.first_targets(name) == ([], [])
