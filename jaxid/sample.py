@@ -1,13 +1,24 @@
-"""Sample gait trials: smooth walking kinematics with loads that balance them.
+"""Sample gait trials: normative walking kinematics with loads that balance them.
 
-Kinematics are analytic periodic functions of the gait phase (Winter-like joint curves, pelvis
-progression, sway and rotation). Velocities and accelerations come from central differences of
-that analytic motion with MuJoCo's mj_differentiatePos, so the free joint's quaternion is
-handled on the manifold. Loads are built from the motion: MuJoCo C's mj_inverse (float64) gives
-the wrench the world must exert on the floating base; in each frame it is shared between the
-feet in stance (a smooth hand-over in double support), and each foot's centre of pressure and
-free moment solve the moment balance exactly (least change from a heel-to-toe COP path). The
-root residual of a sample trial is therefore float64 round-off (see docs/model.md).
+Kinematics are periodic functions of the gait phase. The sagittal hip, knee and ankle curves are
+Fourier fits (6 harmonics) of the mean natural-cadence curves of D. A. Winter (2009),
+*Biomechanics and Motor Control of Human Movement*, 4th ed., Wiley, appendix A (read off at 5 %
+of the cycle, to about a degree); the frontal and transverse curves and the pelvis's tilt, list
+and rotation have the amplitudes and timing of J. Perry and J. M. Burnfield (2010), *Gait
+Analysis: Normal and Pathological Function*, 2nd ed. The pelvis translation is solved from the
+loads it must produce: its vertical motion makes the total vertical ground reaction force the
+sum of two double-humped single-foot curves (shaped like Winter's vertical GRF at natural
+cadence), and its horizontal motion (iterated through MuJoCo C's mj_inverse) puts the centre of
+pressure of the whole support on a heel-to-toe path under the stance feet.
+
+Velocities and accelerations come from central differences of that analytic motion with
+MuJoCo's mj_differentiatePos, so the free joint's quaternion is handled on the manifold. Loads
+are built from the motion: MuJoCo C's mj_inverse (float64) gives the wrench the world must exert
+on the floating base; in each frame it is shared between the feet in stance (vertical forces in
+the ratio of the two feet's GRF curves, horizontal forces pointing from each foot towards the
+centre of mass), and each foot's centre of pressure and free moment solve the moment balance
+exactly (least change from the heel-to-toe COP path). The root residual of a sample trial is
+therefore float64 round-off (see docs/model.md).
 """
 
 from __future__ import annotations
@@ -28,27 +39,109 @@ from jaxid.types import Kinematics, Loads, Trial
 STRIDE_S = 1.1  # stride (gait cycle) duration, s
 SPEED = 1.3  # walking speed, m/s
 STANCE = 0.62  # stance fraction of the cycle; double support 0-12 % and 50-62 %
-PELVIS_Z = 0.95  # mean pelvis height, m
+GRAVITY = 9.81
+
+# Mean sagittal joint angles (deg) at 0, 5, ..., 95 % of the gait cycle (right heel strike at
+# 0 %), natural cadence, read off Winter (2009), appendix A: hip flexion, knee flexion, ankle
+# dorsiflexion. Fitted below with 6 harmonics.
+_PERCENT = np.arange(0, 100, 5)
+_WINTER_DEG = {
+  "hip_flexion": [30, 29, 26, 22, 17, 12, 7, 3, -1, -5, -8, -9, -5, 3, 12, 20, 26, 30, 32, 31],
+  "knee_angle": [5, 12, 17, 19, 17, 13, 9, 6, 5, 7, 12, 21, 33, 46, 57, 61, 56, 43, 26, 11],
+  "ankle_angle": [0, -4, -5, -2, 1, 4, 6, 8, 9, 10, 8, 2, -9, -17, -14, -8, -3, 0, 1, 1],
+}
+_HARMONICS = 6
+
+# Vertical GRF of one foot (body weights) at 0, 5, ..., 60 % of its stance-relative cycle
+# phase, then 0 at toe-off (62 %): Winter's natural-cadence double hump (peaks ~1.1-1.15 BW at
+# ~12 % and ~48 %, valley ~0.8 BW at mid single stance), scaled below so that the two feet
+# together carry body weight on average.
+_GRF_PHASE = np.array([0, 2, 5, 8, 12, 16, 20, 25, 31, 37, 42, 47, 50, 53, 56, 59, 62]) / 100
+_GRF_BW = np.array(
+  [0.0, 0.45, 0.9, 1.12, 1.2, 1.15, 1.03, 0.88, 0.8, 0.85, 1.0, 1.15, 1.17, 0.98, 0.62, 0.25, 0.0]
+)
 
 
-def _bump(phase, centre, kappa):
-  """Periodic von Mises bump, 1 at centre."""
-  return np.exp(kappa * (np.cos(2 * np.pi * (phase - centre)) - 1.0))
+def _fourier_fit(values, harmonics=_HARMONICS):
+  """Real Fourier coefficients (a0, a_k, b_k) of equally spaced periodic samples."""
+  c = np.fft.rfft(np.asarray(values, float)) / len(values)
+  return c[: harmonics + 1]
 
 
-def _leg_angles(phase, rng_amp):
-  """Joint angles (deg) of one leg at gait phase in [0, 1), heel strike at 0."""
+def _fourier_eval(coef, phase):
+  k = np.arange(len(coef))
+  e = np.exp(2j * np.pi * np.multiply.outer(phase, k))
+  w = np.where(k == 0, 1.0, 2.0).reshape((-1,) + (1,) * (np.ndim(coef) - 1))
+  return np.real(e @ (w * coef))
+
+
+_WINTER_FIT = {name: _fourier_fit(v) for name, v in _WINTER_DEG.items()}
+
+
+def _smooth_grf(sph):
+  """_foot_grf smoothed by a monotone cubic (PCHIP-like) through the samples: C1 in stance."""
+  x, y = _GRF_PHASE, _GRF_BW
+  sph = np.asarray(sph, float)
+  out = np.zeros_like(sph)
+  h = np.diff(x)
+  d = np.diff(y) / h
+  m = np.zeros_like(y)
+  for i in range(1, len(y) - 1):
+    if d[i - 1] * d[i] > 0:
+      w1, w2 = 2 * h[i] + h[i - 1], h[i] + 2 * h[i - 1]
+      m[i] = (w1 + w2) / (w1 / d[i - 1] + w2 / d[i])
+  m[0], m[-1] = d[0], d[-1]
+  inside = sph < x[-1]
+  s = sph[inside]
+  i = np.clip(np.searchsorted(x, s, side="right") - 1, 0, len(h) - 1)
+  t = (s - x[i]) / h[i]
+  h00, h10, h01, h11 = (
+    2 * t**3 - 3 * t**2 + 1,
+    t**3 - 2 * t**2 + t,
+    -2 * t**3 + 3 * t**2,
+    t**3 - t**2,
+  )
+  out[inside] = h00 * y[i] + h10 * h[i] * m[i] + h01 * y[i + 1] + h11 * h[i] * m[i + 1]
+  return np.maximum(out, 0.0)
+
+
+_GRF_SCALE = 1.0 / (2 * _smooth_grf(np.linspace(0, 1, 4000, endpoint=False)).mean())
+
+
+def _cop_along_foot(u):
+  """Nominal COP distance (m) from the heel along the foot at stance fraction u in [0, 1]: fast
+  over the heel in loading, steady over the midfoot, onto the forefoot in terminal stance."""
+  u = np.clip(u, 0.0, 1.0)
+  return 0.01 + 0.21 * (0.91225 * u + 0.45525 * u**2 - 0.3675 * u**3)
+
+
+def _leg_angles(phase, rng_amp, plant=None):
+  """Joint angles (deg) of one leg at gait phase in [0, 1), heel strike at 0.
+
+  Sagittal: Winter's curves (above), each scaled about its mean by the seed's amplitude.
+  Frontal and transverse (Perry & Burnfield): hip adduction ~5 deg in loading, abduction
+  ~5 deg after toe-off; hip rotation +-4 deg; subtalar eversion ~4 deg in loading; toe
+  dorsiflexion in terminal stance.
+  """
   a = rng_amp
   c = 2 * np.pi * phase
-  return {
-    "hip_flexion": a[0] * (10 + 21 * np.cos(c) + 2 * np.sin(2 * c)),
-    "hip_adduction": a[1] * (3 * np.sin(c) + 2 * np.cos(2 * c)),
-    "hip_rotation": a[2] * 4 * np.sin(c + 0.5),
-    "knee_angle": 5 + a[3] * (13 * _bump(phase, 0.15, 12) + 55 * _bump(phase, 0.72, 9)),
-    "ankle_angle": a[4] * (10 * _bump(phase, 0.45, 8) - 22 * _bump(phase, 0.63, 25) + 2),
-    "subtalar_angle": a[5] * 4 * np.sin(c),
-    "mtp_angle": a[6] * 20 * _bump(phase, 0.58, 20),
-  }
+  out = {}
+  for i, name in enumerate(("hip_flexion", "knee_angle", "ankle_angle")):
+    coef = _WINTER_FIT[name].copy()
+    coef[1:] *= a[(0, 3, 4)[i]]
+    out[name] = _fourier_eval(coef, phase)
+  out["hip_adduction"] = a[1] * (1 + 5 * np.sin(c + 0.9) + 1.5 * np.sin(2 * c + 0.6))
+  out["hip_rotation"] = a[2] * (3 * np.sin(c + 0.5))
+  out["subtalar_angle"] = a[5] * (-4 * np.exp(6 * (np.cos(2 * np.pi * (phase - 0.12)) - 1)))
+  out["mtp_angle"] = a[6] * 20 * np.exp(20 * (np.cos(2 * np.pi * (phase - 0.56)) - 1))
+  if (
+    plant is not None
+  ):  # hold the stance foot in place: hip flexion (ankle compensating), adduction
+    flex, add = _fourier_eval(plant, phase)
+    out["hip_flexion"] = out["hip_flexion"] + flex
+    out["ankle_angle"] = out["ankle_angle"] - flex
+    out["hip_adduction"] = out["hip_adduction"] + add
+  return out
 
 
 def _standing_frame(m):
@@ -73,71 +166,54 @@ def _standing_frame(m):
 class _Gait:
   """Analytic walking motion of one trial (phase offset and amplitudes drawn from the seed)."""
 
+  N_CYCLE = 220  # samples per stride for the pelvis solve (5 ms)
+  N_HARM = 40  # pelvis translation harmonics kept (the motion stays smooth)
+  N_PLANT = 12  # harmonics of the stance-foot corrections
+
   def __init__(self, mj_model, feet, rng):
     self.m = mj_model
     self.feet = feet
     self.phase0 = rng.uniform(0, 1)
-    self.amp = rng.uniform(0.85, 1.15, size=(2, 7))
+    self.amp = 1.0 + (rng.uniform(0.85, 1.15, size=(2, 7)) - 1.0) * 0.5  # 0.925 .. 1.075
     self.qadr = {}
     for j in range(mj_model.njnt):
       self.qadr[mj_model.joint(j).name] = int(mj_model.jnt_qposadr[j])
     self.face, self.offset = _standing_frame(mj_model)
-    self.sway = np.zeros((2, 1), complex)
-    self.sway = self._pendulum_sway()
+    self.trans = np.zeros((3, self.N_HARM + 1), complex)  # pelvis translation, phase harmonics
+    self.plant = {"r": None, "l": None}  # stance-foot corrections (deg), harmonics of leg phase
+    self._plant_samples = {"r": np.zeros((2, self.N_CYCLE)), "l": np.zeros((2, self.N_CYCLE))}
+    self.toes = []
+    for b in feet:
+      kids = [c for c in range(mj_model.nbody) if c != b and mj_model.body_parentid[c] == b]
+      self.toes.append(kids[0] if kids else b)
+    self.tilt0 = 0.0  # mean pelvis tilt (rad; negative: anterior), solved with the translation
+    self._solve_pelvis()
 
-  def _pendulum_sway(self, n=256):
-    """Fourier coefficients (x, y) of the pelvis translation that keeps the COP under the feet.
-
-    Linear inverted pendulum: com'' = g / h (com - cop). The joint angles fix com - foot, so the
-    pelvis acceleration that puts the COP on the feet's heel-to-toe path is g / h times
-    (com - target); integrate it twice per harmonic of the stride (the mean is dropped).
-    """
-    m, d = self.m, mujoco.MjData(self.m)
-    err = np.zeros((2, n))
-    height = 0.0
-    for j in range(n):
-      t = j * STRIDE_S / n
-      d.qpos = self.qpos(t)
-      mujoco.mj_kinematics(m, d)
-      mujoco.mj_comPos(m, d)
-      w, sp = self.stance_weight(t)
-      target = np.zeros(2)
-      for i, b in enumerate(self.feet):
-        fwd = d.xmat[b].reshape(3, 3)[:, 0]
-        target += w[i] * (d.xpos[b] + (0.02 + 0.2 * np.clip(sp[i] / STANCE, 0, 1)) * fwd)[:2]
-      err[:, j] = d.subtree_com[1][:2] - target / w.sum()
-      height += d.subtree_com[1][2] / n
-    acc = 9.81 / height * np.fft.rfft(err, axis=1) / n
-    k = np.arange(acc.shape[1])
-    omega = 2 * np.pi * k / STRIDE_S
-    coef = np.zeros_like(acc)
-    coef[:, 1:] = -acc[:, 1:] / omega[1:] ** 2
-    coef[:, 40:] = 0.0  # keep the motion smooth: harmonics up to 39 / stride
-    return coef
-
-  def _sway_at(self, t):
-    k = np.arange(self.sway.shape[1])
-    e = np.exp(2j * np.pi * k * t / STRIDE_S)
-    return 2 * np.real(self.sway @ e)
+  # -- the motion ------------------------------------------------------------------------------
 
   def phase(self, t):
     return (self.phase0 + t / STRIDE_S) % 1.0
 
-  def qpos(self, t):
+  def qpos(self, t, trans=True):
     q = np.zeros(self.m.nq)
     ph = self.phase(t)
     c = 2 * np.pi * ph
     pelvis = pelvis_quat(
-      np.radians(2 * np.sin(2 * c)), np.radians(4 * np.sin(c)), np.radians(4 * np.cos(c))
+      self.tilt0 + np.radians(2 * np.sin(2 * c + 0.5)),
+      np.radians(-4 * np.sin(c)),
+      np.radians(4 * np.cos(c)),
     )
     mujoco.mju_mulQuat(q[3:7], pelvis, self.face)  # q_root = q_pelvis q_face
     offset = np.zeros(3)
     mujoco.mju_rotVecQuat(offset, self.offset, q[3:7])
-    q[0:3] = [SPEED * t, 0.0, PELVIS_Z + 0.02 * np.cos(2 * c - 0.6)]
-    q[0:2] += self._sway_at(t)
+    q[0] = SPEED * t
+    if trans:
+      k = np.arange(self.trans.shape[1])
+      w = np.where(k == 0, 1.0, 2.0)
+      q[0:3] += np.real(self.trans @ (w * np.exp(2j * np.pi * k * ph)))
     q[0:3] -= offset  # the pelvis origin follows the path, not the root's
     for side, sph, amp in (("r", ph, self.amp[0]), ("l", (ph + 0.5) % 1.0, self.amp[1])):
-      for name, deg in _leg_angles(sph, amp).items():
+      for name, deg in _leg_angles(sph, amp, self.plant[side]).items():
         q[self.qadr[f"{name}_{side}"]] = np.radians(deg)
     # joints that follow others through joint equalities (MyoLeg's knee); a no-op without any
     return couple_kinematics(self.m, q)[0]
@@ -151,19 +227,134 @@ class _Gait:
     return (self.qvel(t + h) - self.qvel(t - h)) / (2 * h)
 
   def stance_weight(self, t):
-    """(w_l, w_r): each foot's share of the load; 0 in swing, summing to 1 in support."""
+    """(w_l, w_r): each foot's share of the vertical load (its GRF curve's share); 0 in swing,
+    summing to 1 in support; and the feet's cycle phases."""
     ph = self.phase(t)
-    w = []
-    for sph in ((ph + 0.5) % 1.0, ph):  # left, right
-      if sph >= STANCE:
-        w.append(0.0)
-      elif sph < 0.12:  # loading response: taking over from the other foot
-        w.append(0.5 - 0.5 * np.cos(np.pi * sph / 0.12))
-      elif sph >= 0.50:  # pre-swing: handing over
-        w.append(0.5 + 0.5 * np.cos(np.pi * (sph - 0.50) / 0.12))
-      else:
-        w.append(1.0)
-    return np.array(w), np.array([(ph + 0.5) % 1.0, ph])
+    sph = np.array([(ph + 0.5) % 1.0, ph])  # left, right
+    f = _smooth_grf(sph)
+    return f / f.sum(), sph
+
+  # -- the pelvis translation that makes the loads gait-like -------------------------------------
+
+  def _solve_pelvis(self, iterations=8):
+    """Fourier coefficients of the pelvis translation, and the pelvis's mean tilt.
+
+    Vertical: the centre of mass's height follows com'' = g (F_z / (m g) - 1) with F_z the sum of
+    both feet's GRF curves; a translation of the root moves the centre of mass by as much, so the
+    pelvis height is that height minus the centre of mass's offset due to the joint angles.
+    Horizontal: a linear inverted pendulum preconditions a fixed-point iteration through
+    mj_inverse: com_h'' = g / h (com_h - cop), so the COP error e of the support (its COP from the
+    root wrench minus the weighted heel-to-toe path) is corrected by com_h'' += g / h e per
+    harmonic. The mean error is the centre of mass's mean place over the feet: the pelvis's mean
+    anterior tilt (which turns the whole body about the pelvis) takes it out.
+    """
+    n = self.N_CYCLE
+    ph = np.arange(n) / n
+    t = (ph - self.phase0) * STRIDE_S
+    omega2 = (2 * np.pi * np.arange(n // 2 + 1)) ** 2  # per unit phase
+    # vertical: the COM height that the GRF curves ask for (phase units: d2/dphase2 = T^2 d2/dt2)
+    fz = sum(_GRF_SCALE * _smooth_grf((ph + s) % 1.0) for s in (0.0, 0.5))
+    acc = np.fft.rfft(GRAVITY * (fz - 1.0) * STRIDE_S**2) / n
+    zc = np.zeros_like(acc)
+    zc[1:] = -acc[1:] / omega2[1:]
+    corr = np.zeros((2, n // 2 + 1), complex)
+    keep = self.N_HARM + 1
+    for it in range(iterations + 1):
+      com_off = self._com_offsets(t)
+      height = self._com_height()
+      z = np.fft.rfft(-com_off[2]) / n + zc
+      z[0] += height
+      xy = np.fft.rfft(-com_off[:2], axis=1) / n + corr
+      xy[:, 0] = 0.0
+      self.trans = np.concatenate([xy, z[None]])[:, :keep]
+      if it == iterations:
+        break
+      err = self._cop_error(t)
+      e = np.fft.rfft(err, axis=1) / n
+      lip = height * omega2[1:] / (GRAVITY * STRIDE_S**2)
+      corr[0, 1:] -= e[0, 1:] / lip  # the feet move with the pelvis (x)
+      corr[1, 1:] -= e[1, 1:] / (1.0 + lip)  # the stance foot stays put (y)
+      self.tilt0 += e[0, 0].real / height
+      self._plant_feet(t, height)
+    self.height = height
+
+  def _plant_feet(self, t, height):
+    """Correct each leg's hip flexion (the ankle compensating, so the foot keeps its pitch) and
+    adduction so that its rolling contact point (heel, then forefoot) stays put in stance."""
+    m, d = self.m, mujoco.MjData(self.m)
+    n = len(t)
+    pts = np.zeros((2, n, 2))
+    for j, tj in enumerate(t):
+      d.qpos = self.qpos(tj)
+      mujoco.mj_kinematics(m, d)
+      _, sph = self.stance_weight(tj)
+      for i, b in enumerate(self.feet):
+        beta = np.clip((sph[i] / STANCE - 0.15) / 0.5, 0, 1)
+        beta = beta * beta * (3 - 2 * beta)
+        pts[i, j] = ((1 - beta) * d.xpos[b] + beta * d.xpos[self.toes[i]])[:2]
+    for i, side in enumerate("lr"):
+      shift = n // 2 if side == "l" else 0
+      p = np.roll(pts[i], -shift, axis=0)  # sample k: leg phase k / n
+      u = np.arange(n) / n
+      stance = u < STANCE
+      e = p - p[stance].mean(0)
+      delta = np.zeros((2, n))
+      sign = 1.0 if side == "l" else -1.0
+      delta[1] = sign * np.degrees(e[:, 1] / height)
+      # swing: blend from the toe-off value to the heel-strike value
+      last, first = np.where(stance)[0][-1], 0
+      sw = ~stance
+      blend = (u[sw] - u[last]) / (1.0 - u[last])
+      blend = 0.5 - 0.5 * np.cos(np.pi * blend)
+      delta[:, sw] = delta[:, [last]] * (1 - blend) + delta[:, [first]] * blend
+      self._plant_samples[side] += delta
+      coef = np.fft.rfft(self._plant_samples[side], axis=1) / n
+      self.plant[side] = coef[:, : self.N_PLANT + 1].T
+
+  def _com_offsets(self, t):
+    """COM (3, n) of the untranslated motion (root translation 0 but for the offset)."""
+    m, d = self.m, mujoco.MjData(self.m)
+    out = np.zeros((3, len(t)))
+    for j, tj in enumerate(t):
+      d.qpos = self.qpos(tj, trans=False)
+      d.qpos[0] -= SPEED * tj
+      mujoco.mj_kinematics(m, d)
+      mujoco.mj_comPos(m, d)
+      out[:, j] = d.subtree_com[1]
+    return out
+
+  def _com_height(self):
+    """Mean COM height: the stance foot's heel sphere (2 cm) on the floor at mid-stance."""
+    m, d = self.m, mujoco.MjData(self.m)
+    t = (0.3 - self.phase0) * STRIDE_S  # right foot mid-stance
+    d.qpos = self.qpos(t, trans=False)
+    d.qpos[0:3] = 0.0
+    mujoco.mj_kinematics(m, d)
+    mujoco.mj_comPos(m, d)
+    heel = d.xpos[self.feet[1]][2]
+    return d.subtree_com[1][2] - heel + 0.02
+
+  def nominal_cop(self, d, sph):
+    """Heel-to-toe COP path of each foot (world x, y, z) at the feet's cycle phases."""
+    out = []
+    for i, b in enumerate(self.feet):
+      fwd = d.xmat[b].reshape(3, 3)[:, 0]
+      out.append(d.xpos[b] + _cop_along_foot(sph[i] / STANCE) * fwd)
+    return out
+
+  def _cop_error(self, t):
+    m, d = self.m, mujoco.MjData(self.m)
+    err = np.zeros((2, len(t)))
+    for j, tj in enumerate(t):
+      d.qpos, d.qvel, d.qacc = self.qpos(tj), self.qvel(tj), self.qacc(tj)
+      mujoco.mj_inverse(m, d)
+      f, mom = _root_wrench_map(m, d)(d.qfrc_inverse[:6].copy())
+      cop = np.array([-mom[1] / f[2], mom[0] / f[2]])
+      w, sph = self.stance_weight(tj)
+      nominal = self.nominal_cop(d, sph)
+      target = sum(w[i] * nominal[i][:2] for i in range(2))
+      err[:, j] = cop - target
+    return err
 
 
 def _root_wrench_map(m, d):
@@ -178,18 +369,33 @@ def _root_wrench_map(m, d):
   return to_world
 
 
-def _support_loads(f_tot, m_tot, weights, nominal):
-  """Split (F, M) between the stance feet; each COP on z = 0 with a vertical free moment.
+def _split_forces(f_tot, weights, nominal, com):
+  """Each stance foot's force: its share of the vertical force, horizontal force along the line
+  from its nominal COP to the centre of mass, the remainder shared by the vertical shares."""
+  forces = {}
+  for i in range(2):
+    if weights[i] > 0:
+      fz = weights[i] * f_tot[2]
+      lean = (com[:2] - nominal[i][:2]) / max(com[2], 0.1)
+      forces[i] = np.array([fz * lean[0], fz * lean[1], fz])
+  rest = f_tot[:2] - sum(f[:2] for f in forces.values())
+  for i, f in forces.items():
+    f[:2] += weights[i] * rest
+  return forces
+
+
+def _support_loads(forces, m_tot, nominal):
+  """COP (on z = 0) and vertical free moment of each stance foot, its force given.
 
   Unknowns per stance foot: cop x, y and free moment T. The moment balance
-  sum_i cop_i x (w_i F) + T_i z = M is linear in them; the solution nearest the nominal COPs
+  sum_i cop_i x F_i + T_i z = M is linear in them; the solution nearest the nominal COPs
   (and zero T) is u = u0 + W^-1 A' (A W^-1 A')^-1 (M - A u0), with W weighting COP error by
   1/(5 cm)^2 and free moment by 1/(5 N m)^2.
   """
-  feet = [i for i in range(2) if weights[i] > 0]
+  feet = sorted(forces)
   cols, u0, wdiag = [], [], []
   for i in feet:
-    fx, fy, fz = weights[i] * f_tot
+    fx, fy, fz = forces[i]
     cols += [[0.0, -fz, fy], [fz, 0.0, -fx], [0.0, 0.0, 1.0]]
     u0 += [nominal[i][0], nominal[i][1], 0.0]
     wdiag += [0.05**-2, 0.05**-2, 5.0**-2]
@@ -201,7 +407,7 @@ def _support_loads(f_tot, m_tot, weights, nominal):
   out = {}
   for k, i in enumerate(feet):
     x, y, tz = u[3 * k : 3 * k + 3]
-    out[i] = (weights[i] * f_tot, np.array([x, y, 0.0]), np.array([0.0, 0.0, tz]))
+    out[i] = (forces[i], np.array([x, y, 0.0]), np.array([0.0, 0.0, tz]))
   return out
 
 
@@ -239,7 +445,7 @@ def sample_trial(
   ext = np.zeros((len(t_all), m.nbody, 6))
   torso = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, "torso")
   if ext_forces and torso >= 0:
-    ext[:, torso, 2] = -2.0 * 9.81
+    ext[:, torso, 2] = -2.0 * GRAVITY
   loads = {k: np.zeros((len(t_all), 3)) for k in ("grf", "cop", "moment")}
   loads = {f"{k}_{s}": v.copy() for k, v in loads.items() for s in "lr"}
   for k, t in enumerate(t_all):
@@ -251,14 +457,10 @@ def sample_trial(
       if np.any(ext[k, b]):
         mujoco.mj_applyFT(m, d, ext[k, b, :3], ext[k, b, 3:], d.xipos[b], b, qfrc_ext)
     f_tot, m_tot = _root_wrench_map(m, d)(r - qfrc_ext[:6])
-    weights, stance_phase = gait.stance_weight(t)
-    nominal = []
-    for i, b in enumerate(feet):  # heel-to-toe COP path under the foot
-      heel = d.xpos[b]
-      fwd = d.xmat[b].reshape(3, 3)[:, 0]
-      s = np.clip(stance_phase[i] / STANCE, 0, 1)
-      nominal.append(heel + (0.02 + 0.2 * s) * fwd)
-    for i, (grf, cop, mom) in _support_loads(f_tot, m_tot, weights, nominal).items():
+    weights, sph = gait.stance_weight(t)
+    nominal = gait.nominal_cop(d, sph)
+    forces = _split_forces(f_tot, weights, nominal, d.subtree_com[1])
+    for i, (grf, cop, mom) in _support_loads(forces, m_tot, nominal).items():
       side = "lr"[i]
       loads[f"grf_{side}"][k], loads[f"cop_{side}"][k], loads[f"moment_{side}"][k] = grf, cop, mom
   return Trial(Kinematics(qpos, qvel, qacc), Loads(ext_forces=ext, **loads))
