@@ -6,7 +6,7 @@ Fourier fits (6 harmonics) of the mean natural-cadence curves of D. A. Winter (2
 of the cycle, to about a degree); the frontal and transverse curves and the pelvis's tilt, list
 and rotation have the amplitudes and timing of J. Perry and J. M. Burnfield (2010), *Gait
 Analysis: Normal and Pathological Function*, 2nd ed. The pelvis translation is solved from the
-loads it must produce: its vertical motion makes the total vertical ground reaction force the
+loads it must produce, and the stance foot is held in place sideways (hip adduction): its vertical motion makes the total vertical ground reaction force the
 sum of two double-humped single-foot curves (shaped like Winter's vertical GRF at natural
 cadence), and its horizontal motion (iterated through MuJoCo C's mj_inverse) puts the centre of
 pressure of the whole support on a heel-to-toe path under the stance feet.
@@ -43,7 +43,8 @@ GRAVITY = 9.81
 
 # Mean sagittal joint angles (deg) at 0, 5, ..., 95 % of the gait cycle (right heel strike at
 # 0 %), natural cadence, read off Winter (2009), appendix A: hip flexion, knee flexion, ankle
-# dorsiflexion. Fitted below with 6 harmonics.
+# dorsiflexion. Fitted below with 4 (hip: a smooth swing whose acceleration, and so the swing
+# hip moment, should not ripple) or 6 harmonics.
 _PERCENT = np.arange(0, 100, 5)
 _WINTER_DEG = {
   "hip_flexion": [30, 29, 26, 22, 17, 12, 7, 3, -1, -5, -8, -9, -5, 3, 12, 20, 26, 30, 32, 31],
@@ -75,7 +76,9 @@ def _fourier_eval(coef, phase):
   return np.real(e @ (w * coef))
 
 
-_WINTER_FIT = {name: _fourier_fit(v) for name, v in _WINTER_DEG.items()}
+_WINTER_FIT = {
+  name: _fourier_fit(v, 4 if name == "hip_flexion" else 6) for name, v in _WINTER_DEG.items()
+}
 
 
 def _smooth_grf(sph):
@@ -167,7 +170,7 @@ class _Gait:
   """Analytic walking motion of one trial (phase offset and amplitudes drawn from the seed)."""
 
   N_CYCLE = 220  # samples per stride for the pelvis solve (5 ms)
-  N_HARM = 40  # pelvis translation harmonics kept (the motion stays smooth)
+  N_HARM = 100  # pelvis translation harmonics kept (the GRF curves have corners at heel strike)
   N_PLANT = 12  # harmonics of the stance-foot corrections
 
   def __init__(self, mj_model, feet, rng):
@@ -198,11 +201,11 @@ class _Gait:
     q = np.zeros(self.m.nq)
     ph = self.phase(t)
     c = 2 * np.pi * ph
-    pelvis = pelvis_quat(
-      self.tilt0 + np.radians(2 * np.sin(2 * c + 0.5)),
-      np.radians(-4 * np.sin(c)),
-      np.radians(4 * np.cos(c)),
-    )
+    # Pelvis (Perry & Burnfield): list +-4 deg, the swing side dropping in single support;
+    # rotation +-4 deg, the leading leg's side forward at heel strike. No tilt oscillation: the
+    # lumped trunk is welded to the pelvis, and a trunk does not pitch with the pelvis's +-2 deg
+    # (the lumbar spine takes it up); its mean anterior tilt is solved (tilt0).
+    pelvis = pelvis_quat(self.tilt0, np.radians(-4 * np.sin(c)), np.radians(4 * np.cos(c)))
     mujoco.mju_mulQuat(q[3:7], pelvis, self.face)  # q_root = q_pelvis q_face
     offset = np.zeros(3)
     mujoco.mju_rotVecQuat(offset, self.offset, q[3:7])
