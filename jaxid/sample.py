@@ -93,7 +93,7 @@ def _smooth_grf(sph):
     if d[i - 1] * d[i] > 0:
       w1, w2 = 2 * h[i] + h[i - 1], h[i] + 2 * h[i - 1]
       m[i] = (w1 + w2) / (w1 / d[i - 1] + w2 / d[i])
-  m[0], m[-1] = d[0], d[-1]
+  m[0], m[-1] = 0.0, 0.0  # the load comes on and goes off smoothly (C1 at contact changes)
   inside = sph < x[-1]
   s = sph[inside]
   i = np.clip(np.searchsorted(x, s, side="right") - 1, 0, len(h) - 1)
@@ -202,10 +202,15 @@ class _Gait:
     ph = self.phase(t)
     c = 2 * np.pi * ph
     # Pelvis (Perry & Burnfield): list +-4 deg, the swing side dropping in single support;
-    # rotation +-4 deg, the leading leg's side forward at heel strike. No tilt oscillation: the
-    # lumped trunk is welded to the pelvis, and a trunk does not pitch with the pelvis's +-2 deg
-    # (the lumbar spine takes it up); its mean anterior tilt is solved (tilt0).
-    pelvis = pelvis_quat(self.tilt0, np.radians(-4 * np.sin(c)), np.radians(4 * np.cos(c)))
+    # rotation +-4 deg, the leading leg's side forward at heel strike. Tilt: the lumped trunk is
+    # welded to the pelvis, so the tilt is the trunk's pitch, +-1 deg twice a stride, forward in
+    # loading response (the pelvis's own +-2 deg, posterior in loading, is taken up by the lumbar
+    # spine and would drive the hip moment the wrong way); the mean anterior tilt is solved.
+    pelvis = pelvis_quat(
+      self.tilt0 - np.radians(1.0 * np.sin(2 * c + 0.5)),
+      np.radians(-4 * np.sin(c)),
+      np.radians(4 * np.cos(c)),
+    )
     mujoco.mju_mulQuat(q[3:7], pelvis, self.face)  # q_root = q_pelvis q_face
     offset = np.zeros(3)
     mujoco.mju_rotVecQuat(offset, self.offset, q[3:7])
