@@ -59,7 +59,7 @@ _HARMONICS = 6
 # together carry body weight on average.
 _GRF_PHASE = np.array([0, 2, 5, 8, 12, 16, 20, 25, 31, 37, 42, 47, 50, 53, 56, 59, 62]) / 100
 _GRF_BW = np.array(
-  [0.0, 0.45, 0.9, 1.12, 1.2, 1.15, 1.03, 0.88, 0.8, 0.85, 1.0, 1.15, 1.17, 0.98, 0.62, 0.25, 0.0]
+  [0.0, 0.18, 0.55, 0.9, 1.19, 1.16, 1.03, 0.88, 0.8, 0.85, 1.0, 1.15, 1.17, 1.0, 0.68, 0.3, 0.0]
 )
 
 
@@ -170,7 +170,7 @@ class _Gait:
   """Analytic walking motion of one trial (phase offset and amplitudes drawn from the seed)."""
 
   N_CYCLE = 220  # samples per stride for the pelvis solve (5 ms)
-  N_HARM = 100  # pelvis translation harmonics kept (the GRF curves have corners at heel strike)
+  N_HARM = 40  # pelvis translation harmonics kept (the solve tapers them off from 20 to 40)
   N_PLANT = 12  # harmonics of the stance-foot corrections
 
   def __init__(self, mj_model, feet, rng):
@@ -264,7 +264,11 @@ class _Gait:
     fz = sum(_GRF_SCALE * _smooth_grf((ph + s) % 1.0) for s in (0.0, 0.5))
     acc = np.fft.rfft(GRAVITY * (fz - 1.0) * STRIDE_S**2) / n
     zc = np.zeros_like(acc)
-    zc[1:] = -acc[1:] / omega2[1:]
+    # a smooth (analytic) motion: harmonics above 20 per stride (18 Hz) tapered off by 40, so
+    # that finite differences of it converge at second order
+    k = np.arange(n // 2 + 1)
+    taper = np.where(k <= 20, 1.0, 0.5 + 0.5 * np.cos(np.pi * np.clip((k - 20) / 20, 0, 1)))
+    zc[1:] = -taper[1:] * acc[1:] / omega2[1:]
     corr = np.zeros((2, n // 2 + 1), complex)
     keep = self.N_HARM + 1
     for it in range(iterations + 1):
@@ -280,8 +284,8 @@ class _Gait:
       err = self._cop_error(t)
       e = np.fft.rfft(err, axis=1) / n
       lip = height * omega2[1:] / (GRAVITY * STRIDE_S**2)
-      corr[0, 1:] -= e[0, 1:] / lip  # the feet move with the pelvis (x)
-      corr[1, 1:] -= e[1, 1:] / (1.0 + lip)  # the stance foot stays put (y)
+      corr[0, 1:] -= taper[1:] * e[0, 1:] / lip  # the feet move with the pelvis (x)
+      corr[1, 1:] -= taper[1:] * e[1, 1:] / (1.0 + lip)  # the stance foot stays put (y)
       self.tilt0 += e[0, 0].real / height
       self._plant_feet(t, height)
     self.height = height
