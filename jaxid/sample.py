@@ -1,15 +1,16 @@
 """Sample gait trials: normative walking kinematics with loads that balance them.
 
 Kinematics are periodic functions of the gait phase. The sagittal hip, knee and ankle curves are
-Fourier fits (6 harmonics) of the mean natural-cadence curves of D. A. Winter (2009),
-*Biomechanics and Motor Control of Human Movement*, 4th ed., Wiley, appendix A (read off at 5 %
-of the cycle, to about a degree); the frontal and transverse curves and the pelvis's tilt, list
-and rotation have the amplitudes and timing of J. Perry and J. M. Burnfield (2010), *Gait
-Analysis: Normal and Pathological Function*, 2nd ed. The pelvis translation is solved from the
-loads it must produce, and the stance foot is held in place sideways (hip adduction): its vertical motion makes the total vertical ground reaction force the
-sum of two double-humped single-foot curves (shaped like Winter's vertical GRF at natural
-cadence), and its horizontal motion (iterated through MuJoCo C's mj_inverse) puts the centre of
-pressure of the whole support on a heel-to-toe path under the stance feet.
+Fourier fits of the mean natural-cadence curves of D. A. Winter (2009), *Biomechanics and Motor
+Control of Human Movement*, 4th ed., Wiley, appendix A (read off at 5 % of the cycle, to about a
+degree); the frontal and transverse curves and the pelvis's list and rotation have the
+amplitudes and timing of J. Perry and J. M. Burnfield (2010), *Gait Analysis: Normal and
+Pathological Function*, 2nd ed. The pelvis translation is solved from the loads it must
+produce: its vertical motion makes the total vertical ground reaction force the sum of two
+double-humped single-foot curves (shaped like Winter's vertical GRF at natural cadence), and its
+horizontal motion (iterated through MuJoCo C's mj_inverse) puts the centre of pressure of the
+whole support on a heel-to-toe path under the stance feet; the stance foot is held in place
+sideways by its hip adduction.
 
 Velocities and accelerations come from central differences of that analytic motion with
 MuJoCo's mj_differentiatePos, so the free joint's quaternion is handled on the manifold. Loads
@@ -18,7 +19,7 @@ on the floating base; in each frame it is shared between the feet in stance (ver
 the ratio of the two feet's GRF curves, horizontal forces pointing from each foot towards the
 centre of mass), and each foot's centre of pressure and free moment solve the moment balance
 exactly (least change from the heel-to-toe COP path). The root residual of a sample trial is
-therefore float64 round-off (see docs/model.md).
+therefore float64 round-off. Measured figures and known limits: docs/model.md.
 """
 
 from __future__ import annotations
@@ -53,10 +54,10 @@ _WINTER_DEG = {
 }
 _HARMONICS = 6
 
-# Vertical GRF of one foot (body weights) at 0, 5, ..., 60 % of its stance-relative cycle
-# phase, then 0 at toe-off (62 %): Winter's natural-cadence double hump (peaks ~1.1-1.15 BW at
-# ~12 % and ~48 %, valley ~0.8 BW at mid single stance), scaled below so that the two feet
-# together carry body weight on average.
+# Vertical GRF of one foot (body weights) at its cycle phases _GRF_PHASE, 0 at heel strike and
+# toe-off (62 %): Winter's natural-cadence double hump (peaks ~1.1-1.2 BW at ~12 % and ~48 %,
+# valley ~0.8 BW at mid single stance), scaled below so that the two feet together carry body
+# weight on average.
 _GRF_PHASE = np.array([0, 2, 5, 8, 12, 16, 20, 25, 31, 37, 42, 47, 50, 53, 56, 59, 62]) / 100
 _GRF_BW = np.array(
   [0.0, 0.18, 0.55, 0.9, 1.19, 1.16, 1.03, 0.88, 0.8, 0.85, 1.0, 1.15, 1.17, 1.0, 0.68, 0.3, 0.0]
@@ -82,7 +83,8 @@ _WINTER_FIT = {
 
 
 def _smooth_grf(sph):
-  """_foot_grf smoothed by a monotone cubic (PCHIP-like) through the samples: C1 in stance."""
+  """One foot's vertical GRF shape (body weights, before scaling) at its cycle phase: a monotone
+  (PCHIP-like) cubic through the control points, C1, with zero slope at heel strike and toe-off."""
   x, y = _GRF_PHASE, _GRF_BW
   sph = np.asarray(sph, float)
   out = np.zeros_like(sph)
@@ -122,9 +124,10 @@ def _leg_angles(phase, rng_amp, plant=None):
   """Joint angles (deg) of one leg at gait phase in [0, 1), heel strike at 0.
 
   Sagittal: Winter's curves (above), each scaled about its mean by the seed's amplitude.
-  Frontal and transverse (Perry & Burnfield): hip adduction ~5 deg in loading, abduction
-  ~5 deg after toe-off; hip rotation +-4 deg; subtalar eversion ~4 deg in loading; toe
-  dorsiflexion in terminal stance.
+  Frontal and transverse (Perry & Burnfield): hip adduction ~6 deg in loading, abduction
+  ~5 deg after toe-off; hip rotation +-3 deg; subtalar eversion ~4 deg in loading; toe
+  dorsiflexion in terminal stance. plant: the stance foot's hip adduction correction (deg),
+  Fourier coefficients of the leg's phase.
   """
   a = rng_amp
   c = 2 * np.pi * phase
@@ -137,13 +140,8 @@ def _leg_angles(phase, rng_amp, plant=None):
   out["hip_rotation"] = a[2] * (3 * np.sin(c + 0.5))
   out["subtalar_angle"] = a[5] * (-4 * np.exp(6 * (np.cos(2 * np.pi * (phase - 0.12)) - 1)))
   out["mtp_angle"] = a[6] * 20 * np.exp(20 * (np.cos(2 * np.pi * (phase - 0.56)) - 1))
-  if (
-    plant is not None
-  ):  # hold the stance foot in place: hip flexion (ankle compensating), adduction
-    flex, add = _fourier_eval(plant, phase)
-    out["hip_flexion"] = out["hip_flexion"] + flex
-    out["ankle_angle"] = out["ankle_angle"] - flex
-    out["hip_adduction"] = out["hip_adduction"] + add
+  if plant is not None:  # holds the stance foot in place sideways
+    out["hip_adduction"] = out["hip_adduction"] + _fourier_eval(plant, phase)
   return out
 
 
@@ -183,8 +181,8 @@ class _Gait:
       self.qadr[mj_model.joint(j).name] = int(mj_model.jnt_qposadr[j])
     self.face, self.offset = _standing_frame(mj_model)
     self.trans = np.zeros((3, self.N_HARM + 1), complex)  # pelvis translation, phase harmonics
-    self.plant = {"r": None, "l": None}  # stance-foot corrections (deg), harmonics of leg phase
-    self._plant_samples = {"r": np.zeros((2, self.N_CYCLE)), "l": np.zeros((2, self.N_CYCLE))}
+    self.plant = {"r": None, "l": None}  # stance-foot adduction (deg), harmonics of leg phase
+    self._plant_samples = {"r": np.zeros(self.N_CYCLE), "l": np.zeros(self.N_CYCLE)}
     self.toes = []
     for b in feet:
       kids = [c for c in range(mj_model.nbody) if c != b and mj_model.body_parentid[c] == b]
@@ -291,11 +289,12 @@ class _Gait:
     self.height = height
 
   def _plant_feet(self, t, height):
-    """Correct each leg's hip flexion (the ankle compensating, so the foot keeps its pitch) and
-    adduction so that its rolling contact point (heel, then forefoot) stays put in stance."""
+    """Correct each leg's hip adduction so that its rolling contact point (heel, then forefoot)
+    stays put sideways in stance. Fore-aft it slides (docs/model.md): holding it there needs
+    +-10 deg changes to Winter's hip curve."""
     m, d = self.m, mujoco.MjData(self.m)
     n = len(t)
-    pts = np.zeros((2, n, 2))
+    pts = np.zeros((2, n))
     for j, tj in enumerate(t):
       d.qpos = self.qpos(tj)
       mujoco.mj_kinematics(m, d)
@@ -303,25 +302,22 @@ class _Gait:
       for i, b in enumerate(self.feet):
         beta = np.clip((sph[i] / STANCE - 0.15) / 0.5, 0, 1)
         beta = beta * beta * (3 - 2 * beta)
-        pts[i, j] = ((1 - beta) * d.xpos[b] + beta * d.xpos[self.toes[i]])[:2]
+        pts[i, j] = ((1 - beta) * d.xpos[b] + beta * d.xpos[self.toes[i]])[1]
     for i, side in enumerate("lr"):
       shift = n // 2 if side == "l" else 0
-      p = np.roll(pts[i], -shift, axis=0)  # sample k: leg phase k / n
+      p = np.roll(pts[i], -shift)  # sample k: leg phase k / n
       u = np.arange(n) / n
       stance = u < STANCE
-      e = p - p[stance].mean(0)
-      delta = np.zeros((2, n))
-      sign = 1.0 if side == "l" else -1.0
-      delta[1] = sign * np.degrees(e[:, 1] / height)
+      sign = 1.0 if side == "l" else -1.0  # adduction moves the right foot to +y, the left to -y
+      delta = sign * np.degrees((p - p[stance].mean()) / height)
       # swing: blend from the toe-off value to the heel-strike value
       last, first = np.where(stance)[0][-1], 0
       sw = ~stance
       blend = (u[sw] - u[last]) / (1.0 - u[last])
       blend = 0.5 - 0.5 * np.cos(np.pi * blend)
-      delta[:, sw] = delta[:, [last]] * (1 - blend) + delta[:, [first]] * blend
+      delta[sw] = delta[last] * (1 - blend) + delta[first] * blend
       self._plant_samples[side] += delta
-      coef = np.fft.rfft(self._plant_samples[side], axis=1) / n
-      self.plant[side] = coef[:, : self.N_PLANT + 1].T
+      self.plant[side] = (np.fft.rfft(self._plant_samples[side]) / n)[: self.N_PLANT + 1]
 
   def _com_offsets(self, t):
     """COM (3, n) of the untranslated motion (root translation 0 but for the offset)."""
