@@ -61,6 +61,26 @@ def main(path="docs/img/sample_gait.png"):
       f" .. {g[:, 0].max():+.3f}, lateral {g[:, 1].min():+.3f} .. {g[:, 1].max():+.3f},"
       f" free moment max {np.abs(getattr(ld, f'moment_{s}')[:, 2]).max() / mass:.3f} N m/kg"
     )
+  fz_r = ld.grf_r[:, 2] / bw  # the right foot's stance that starts in the trial
+  on = np.flatnonzero(np.diff((fz_r > 0).astype(int)) == 1)[0] + 1
+  off = on + np.flatnonzero(fz_r[on:] == 0)[0]
+  f, p = fz_r[on:off], phase[on:off]
+  peaks = [j for j in range(1, len(f) - 1) if f[j - 1] < f[j] >= f[j + 1]]
+  valley = peaks[0] + np.argmin(f[peaks[0] : peaks[-1] + 1])
+  print(
+    "vertical GRF, right stance / BW: peaks "
+    + ", ".join(f"{f[j]:.3f} at {p[j]:.0f} %" for j in peaks)
+    + f"; valley {f[valley]:.3f} at {p[valley]:.0f} %"
+  )
+  d = mujoco.MjData(m)
+  com = np.zeros((len(t), 3))
+  for i, q in enumerate(trial.kinematics.qpos):
+    d.qpos = q
+    mujoco.mj_kinematics(m, d)
+    mujoco.mj_comPos(m, d)
+    com[i] = d.subtree_com[1]
+  print(f"centre of mass excursion: vertical {np.ptp(com[:, 2]) * 100:.1f} cm,", end=" ")
+  print(f"sideways {np.ptp(com[:, 1]) * 100:.1f} cm")
   fig, ax = plt.subplots(2, 4, figsize=(14, 6), constrained_layout=True)
   names = [
     ("hip_flexion", "hip flexion", "flexor"),
