@@ -19,6 +19,7 @@ import numpy as np
 
 import jaxid
 from jaxid import sample as sample_lib
+from jaxid.sample import curves
 
 
 def joint_moments(model, trial):
@@ -97,8 +98,8 @@ def main(path="docs/img/sample_gait.png"):
       label="sample (right leg)",
     )
     ax[0, c].plot(
-      sample_lib._PERCENT,
-      sample_lib._WINTER_DEG[n],
+      curves.PERCENT,
+      curves.WINTER_DEG[n],
       "o",
       mfc="none",
       color="C3",
