@@ -3,9 +3,9 @@
 Kinematics are periodic functions of the gait phase. The sagittal hip, knee and ankle curves are
 Fourier fits of the mean natural-cadence curves of D. A. Winter (2009), *Biomechanics and Motor
 Control of Human Movement*, 4th ed., Wiley, appendix A (read off at 5 % of the cycle, to about a
-degree); the frontal and transverse curves and the pelvis's list and rotation have the
-amplitudes and timing of J. Perry and J. M. Burnfield (2010), *Gait Analysis: Normal and
-Pathological Function*, 2nd ed. The pelvis translation is solved from the loads it must
+degree); the frontal and transverse curves and the pelvis's list have the amplitudes and
+timing of J. Perry and J. M. Burnfield (2010), *Gait Analysis: Normal and Pathological
+Function*, 2nd ed.; the pelvis's rotation is its welded trunk's, against the legs. The pelvis translation is solved from the loads it must
 produce: its vertical motion makes the total vertical ground reaction force the sum of two
 double-humped single-foot curves (shaped like Winter's vertical GRF at natural cadence), and its
 horizontal motion (iterated through MuJoCo C's mj_inverse) puts the centre of pressure of the

@@ -80,15 +80,18 @@ class Gait:
     q = np.zeros(self.m.nq)
     ph = self.phase(t)
     c = 2 * np.pi * ph
-    # Pelvis (Perry & Burnfield): list +-4 deg, the swing side dropping in single support;
-    # rotation +-4 deg, the leading leg's side forward at heel strike. Tilt: the lumped trunk is
-    # welded to the pelvis, so the tilt is the trunk's pitch, +-1 deg twice a stride, forward in
-    # loading response (the pelvis's own +-2 deg, posterior in loading, is taken up by the lumbar
-    # spine and would drive the hip moment the wrong way); the mean anterior tilt is solved.
+    # Pelvis (Perry & Burnfield): list +-4 deg, the swing side dropping in single support.
+    # Rotation and tilt are the lumped trunk's, which is welded to the pelvis and carries most of
+    # its yaw inertia: rotation +-5 deg against the legs' swing (the leading leg's side back at
+    # heel strike), as the thorax counter-rotates in people; the pelvis's own +-4 deg the other
+    # way would add to the legs' yaw angular momentum and the free moment (0.36 N m/kg, against
+    # 0.20). Tilt: the trunk's pitch, +-1 deg twice a stride, forward in loading response (the
+    # pelvis's own +-2 deg, posterior in loading, is taken up by the lumbar spine and would drive
+    # the hip moment the wrong way); the mean anterior tilt is solved.
     pelvis = pelvis_quat(
       self.tilt0 - np.radians(1.0 * np.sin(2 * c + 0.5)),
       np.radians(-4 * np.sin(c)),
-      np.radians(4 * np.cos(c)),
+      np.radians(-5 * np.cos(c + 0.4)),
     )
     mujoco.mju_mulQuat(q[3:7], pelvis, self.face)  # q_root = q_pelvis q_face
     offset = np.zeros(3)
