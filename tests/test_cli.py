@@ -70,8 +70,8 @@ def test_cli_end_to_end_reproduces_direct_results(sample_files, gait_model, samp
   np.testing.assert_allclose(table.data, expect, atol=1e-5 * scale)  # float32 round-off
 
   # and the analytic kinematics: finite differences (dt = 0.01 s) change the moments by little.
-  # Measured: inside the trial joint moments within 0.9 % of their peak, root residuals within
-  # 3.2 N and 1.5 N m (the sample's loads balance the analytic motion exactly); 9.6 N at the ends.
+  # Measured (through MuJoCo C, the issue-18 sample): inside the trial root residuals within
+  # 1.2 N and 0.8 N m (the sample's loads balance the analytic motion exactly); 5.3 at the ends.
   exact = jaxid.inverse_dynamics(gait_model, sample, outputs=jaxid.TORQUES)
   _, exact = cmap.generalized_forces(sample.kinematics.qpos, np.asarray(exact["joint_torques"]))
   err = np.abs(table.data - exact)

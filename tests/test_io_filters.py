@@ -61,8 +61,8 @@ def test_finite_differences_match_the_analytic_motion(gait_model):
 
   Second order: halving dt divides every dof's error inside the trial by 3.2..5.5 (4 in
   theory), the free joint's local angular velocity and acceleration included. Measured at
-  100 Hz: inside, errors <= 3.1 % (qvel) and 2.0 % (qacc) of each dof's peak; the one-sided
-  stencils at the first and last frame <= 5 % and 13 %.
+  100 Hz (the issue-18 sample): inside, errors <= 2.4 % (qvel) and 1.6 % (qacc) of each dof's
+  peak; the one-sided stencils at the first and last frame <= 3.7 % and 11.7 %; ratios 3.6-4.3.
   """
   layout = filters.JointLayout.from_model(gait_model)
   errs = {}

@@ -40,7 +40,7 @@ EPS32 = float(np.finfo(np.float32).eps)  # 1.19e-7
 # (pelvis to toes, a few dozen flops per level), whose round-off grows from ~1 eps to at most a
 # few tens of eps of the largest magnitude involved. So |legacy - C| <= F32_FACTOR * eps32 *
 # scale, with scale the output's largest magnitude over the trial (for joint_forces the root's
-# vertical force, ~body weight, 811 N here: 3.1e-3 N). Measured: ~1.5 eps32 * scale. Any
+# vertical force, ~body weight, 946 N here: 3.6e-3 N). Measured: ~1.5 eps32 * scale. Any
 # physics difference (e.g. the GRF entering joint_forces) would be hundreds of N, 1e5 x larger.
 F32_FACTOR = 32
 # Under jax_enable_x64 the same loop agrees with C to float64 round-off.

@@ -168,9 +168,14 @@ def test_sample_trial_walks_forward_with_coupled_knees_and_balanced_loads(myoleg
     assert fwd[0] > 0.99, fwd
     eq = d.efc_type == mujoco.mjtConstraint.mjCNSTR_EQUALITY
     assert eq.sum() == 14
-    assert eq.all()
-    assert np.abs(d.efc_pos).max() < 1e-12
-    assert np.abs(d.efc_vel).max() < 1e-10
+    # the only other rows allowed: knee_angle_rotation2's upper limit, which MyoLeg's own
+    # coupling polynomial passes by 2.5e-4 rad for knee flexion ~43-49 deg (swing)
+    for i in np.where(~eq)[0]:
+      assert d.efc_type[i] == mujoco.mjtConstraint.mjCNSTR_LIMIT_JOINT
+      assert m.joint(d.efc_id[i]).name in ("knee_angle_rotation2_r", "knee_angle_rotation2_l")
+      assert -3e-4 < d.efc_pos[i] <= 0.0
+    assert np.abs(d.efc_pos[eq]).max() < 1e-12
+    assert np.abs(d.efc_vel[eq]).max() < 1e-10
     # loads balance the root: C's root residual after the foot wrenches is round-off of BW
     applied = np.zeros(m.nv)
     for side, b in zip("lr", myolegs.body_ids, strict=True):
