@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+import copy
+import hashlib
 from typing import Any
 
 import mujoco
@@ -16,6 +19,24 @@ from jaxid.sample.curves import GRAVITY
 from jaxid.sample.gait import Gait
 from jaxid.sample.loads import root_wrench_map, split_forces, support_loads
 from jaxid.types import Kinematics, Loads, Trial
+
+_GAITS: collections.OrderedDict = collections.OrderedDict()  # (model digest, feet, seed) -> Gait
+_GAITS_KEPT = 8
+
+
+def _gait(mj_model: mujoco.MjModel, feet: tuple[int, ...], seed: int) -> Gait:
+  """The seed's Gait (its pelvis solve takes ~2.5 s), kept for the last 8 (model, feet, seed):
+  keyed by the model's full binary content, and built on a copy of it, so a model edited after
+  the call gets a new solve and an edit never reaches a kept one."""
+  buf = np.zeros(mujoco.mj_sizeModel(mj_model), np.uint8)
+  mujoco.mj_saveModel(mj_model, None, buf)
+  key = (hashlib.sha256(buf.tobytes()).hexdigest(), tuple(feet), int(seed))
+  if key not in _GAITS:
+    _GAITS[key] = Gait(copy.copy(mj_model), feet, np.random.default_rng(seed))
+    if len(_GAITS) > _GAITS_KEPT:
+      _GAITS.popitem(last=False)
+  _GAITS.move_to_end(key)
+  return _GAITS[key]
 
 
 def sample_trial(
@@ -41,7 +62,7 @@ def sample_trial(
     raise InputError(f"n_frames: expected a positive frame count, got {n_frames!r}.")
   if not dt > 0:
     raise InputError(f"dt: expected a positive frame interval in seconds, got {dt!r}.")
-  gait = Gait(mj_model, feet, np.random.default_rng(seed))
+  gait = _gait(mj_model, feet, seed)
   m, d = mj_model, mujoco.MjData(mj_model)
   t_all = np.arange(int(n_frames)) * dt
   qpos = np.stack([gait.qpos(t) for t in t_all])
