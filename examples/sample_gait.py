@@ -20,23 +20,14 @@ import numpy as np
 import jaxid
 from jaxid import sample as sample_lib
 from jaxid.sample import curves
+from jaxid_parity import oracle
 
 
 def joint_moments(model, trial):
-  m = model.mj_model
-  d = mujoco.MjData(m)
-  k, ld = trial.kinematics, trial.loads
-  out = np.zeros((len(k.qpos), m.nv))
-  for t in range(len(k.qpos)):
-    d.qpos, d.qvel, d.qacc = k.qpos[t], k.qvel[t], k.qacc[t]
-    mujoco.mj_inverse(m, d)
-    applied = np.zeros(m.nv)
-    for s, b in zip("lr", model.body_ids, strict=True):
-      cop, grf, mom = (getattr(ld, f"{n}_{s}")[t] for n in ("cop", "grf", "moment"))
-      if np.abs(cop).sum() > 0:
-        mujoco.mj_applyFT(m, d, grf, np.cross(cop - d.xipos[b], grf) + mom, d.xipos[b], b, applied)
-    out[t] = d.qfrc_inverse - applied
-  return out
+  """MuJoCo C (float64): qfrc_inverse minus J' (foot wrenches), per frame (T, nv)."""
+  return oracle.run(model.mj_model, trial.kinematics, trial.loads, model.body_names)[
+    "joint_torques"
+  ]
 
 
 def main(path="docs/img/sample_gait.png"):
