@@ -9,7 +9,13 @@ import weakref
 import mujoco
 import numpy as np
 
-from jaxid.tree.scalar import constant
+
+def constant(x) -> tuple:
+  """A NumPy array as nested tuples of Python floats."""
+  if getattr(x, "ndim", 0) == 0:
+    return float(x)
+  return tuple(constant(v) for v in x)
+
 
 HINGE, SLIDE = int(mujoco.mjtJoint.mjJNT_HINGE), int(mujoco.mjtJoint.mjJNT_SLIDE)
 BALL, FREE = int(mujoco.mjtJoint.mjJNT_BALL), int(mujoco.mjtJoint.mjJNT_FREE)
@@ -86,60 +92,69 @@ def _rot(q) -> tuple:
   return constant(mat.reshape(3, 3))
 
 
-def _rows(m: mujoco.MjModel) -> list[Row]:
+def _joint_row(m: mujoco.MjModel, i: int) -> Row:
+  """Equality row i (a joint coupling): q1 - q1_0 = poly(q2 - q2_0), or q1 = q1_0 + c0."""
+  j1, j2 = int(m.eq_obj1id[i]), int(m.eq_obj2id[i])
+  a1, d1 = int(m.jnt_qposadr[j1]), int(m.jnt_dofadr[j1])
+  a2, d2 = (int(m.jnt_qposadr[j2]), int(m.jnt_dofadr[j2])) if j2 >= 0 else (-1, -1)
+  w = float(m.dof_invweight0[d1]) + (float(m.dof_invweight0[d2]) if j2 >= 0 else 0.0)
+  data = (a1, d1, float(m.qpos0[a1]), a2, d2, float(m.qpos0[a2]) if j2 >= 0 else 0.0)
+  data += (constant(m.eq_data[i, :5]),)
+  return Row("joint", constant(m.eq_solref[i]), constant(m.eq_solimp[i]), w, data)
+
+
+def _limit_row(m: mujoco.MjModel, j: int) -> Row:
+  """Joint j's limit row."""
+  a, d = int(m.jnt_qposadr[j]), int(m.jnt_dofadr[j])
+  data = (a, d, *constant(m.jnt_range[j]), float(m.jnt_margin[j]))
+  return Row("limit", constant(m.jnt_solref[j]), constant(m.jnt_solimp[j]),
+             float(m.dof_invweight0[d]), data)  # fmt: skip
+
+
+def _rows(m: mujoco.MjModel) -> tuple[Row, ...]:
   off = m.opt.disableflags
-  rows = []
   if off & (mujoco.mjtDisableBit.mjDSBL_CONSTRAINT):
-    return rows
-  if not off & mujoco.mjtDisableBit.mjDSBL_EQUALITY:
-    for i in np.nonzero((m.eq_type == mujoco.mjtEq.mjEQ_JOINT) & m.eq_active0)[0]:
-      j1, j2 = int(m.eq_obj1id[i]), int(m.eq_obj2id[i])
-      a1, d1 = int(m.jnt_qposadr[j1]), int(m.jnt_dofadr[j1])
-      a2, d2 = (int(m.jnt_qposadr[j2]), int(m.jnt_dofadr[j2])) if j2 >= 0 else (-1, -1)
-      w = float(m.dof_invweight0[d1]) + (float(m.dof_invweight0[d2]) if j2 >= 0 else 0.0)
-      data = (a1, d1, float(m.qpos0[a1]), a2, d2, float(m.qpos0[a2]) if j2 >= 0 else 0.0)
-      data += (constant(m.eq_data[i, :5]),)
-      rows.append(Row("joint", constant(m.eq_solref[i]), constant(m.eq_solimp[i]), w, data))
-  if not off & mujoco.mjtDisableBit.mjDSBL_LIMIT:
-    for j in np.nonzero(m.jnt_limited)[0]:
-      a, d = int(m.jnt_qposadr[j]), int(m.jnt_dofadr[j])
-      data = (a, d, *constant(m.jnt_range[j]), float(m.jnt_margin[j]))
-      rows.append(
-        Row("limit", constant(m.jnt_solref[j]), constant(m.jnt_solimp[j]),
-            float(m.dof_invweight0[d]), data)
-      )  # fmt: skip
-  return rows
+    return ()
+  joint = () if off & mujoco.mjtDisableBit.mjDSBL_EQUALITY else tuple(
+    _joint_row(m, int(i))
+    for i in np.nonzero((m.eq_type == mujoco.mjtEq.mjEQ_JOINT) & m.eq_active0)[0]
+  )  # fmt: skip
+  limit = () if off & mujoco.mjtDisableBit.mjDSBL_LIMIT else tuple(
+    _limit_row(m, int(j)) for j in np.nonzero(m.jnt_limited)[0]
+  )  # fmt: skip
+  return joint + limit
+
+
+def _body(m: mujoco.MjModel, b: int) -> Body:
+  j0, nj = int(m.body_jntadr[b]), int(m.body_jntnum[b])
+  return Body(
+    parent=int(m.body_parentid[b]), root=int(m.body_rootid[b]),
+    pos=constant(m.body_pos[b]), rot=_rot(m.body_quat[b]),
+    joints=tuple(_joint(m, j) for j in range(j0, j0 + nj)),
+    mass=float(m.body_mass[b]), ipos=constant(m.body_ipos[b]), irot=_rot(m.body_iquat[b]),
+    inertia=constant(m.body_inertia[b]),
+  )  # fmt: skip
+
+
+def _spring(m: mujoco.MjModel, j: int) -> tuple:
+  """(type, qposadr, dofadr, stiffness, qpos_spring) of joint j."""
+  t, a = int(m.jnt_type[j]), int(m.jnt_qposadr[j])
+  n = {HINGE: 1, SLIDE: 1, BALL: 4, FREE: 7}[t]
+  return (t, a, int(m.jnt_dofadr[j]), float(m.jnt_stiffness[j]), constant(m.qpos_spring[a : a + n]))
 
 
 def build(m: mujoco.MjModel) -> Tree:
   """The Tree of an MjModel (see unsupported() for what it must not have)."""
-  bodies = []
-  for b in range(m.nbody):
-    j0, nj = int(m.body_jntadr[b]), int(m.body_jntnum[b])
-    bodies.append(
-      Body(
-        parent=int(m.body_parentid[b]), root=int(m.body_rootid[b]),
-        pos=constant(m.body_pos[b]), rot=_rot(m.body_quat[b]),
-        joints=tuple(_joint(m, j) for j in range(j0, j0 + nj)),
-        mass=float(m.body_mass[b]), ipos=constant(m.body_ipos[b]), irot=_rot(m.body_iquat[b]),
-        inertia=constant(m.body_inertia[b]),
-      )
-    )  # fmt: skip
   off = m.opt.disableflags
-  springs = []
-  if not off & mujoco.mjtDisableBit.mjDSBL_SPRING:
-    for j in np.nonzero(m.jnt_stiffness)[0]:
-      t, a = int(m.jnt_type[j]), int(m.jnt_qposadr[j])
-      n = {HINGE: 1, SLIDE: 1, BALL: 4, FREE: 7}[t]
-      springs.append(
-        (t, a, int(m.jnt_dofadr[j]), float(m.jnt_stiffness[j]), constant(m.qpos_spring[a : a + n]))
-      )
+  springs = () if off & mujoco.mjtDisableBit.mjDSBL_SPRING else tuple(
+    _spring(m, int(j)) for j in np.nonzero(m.jnt_stiffness)[0]
+  )  # fmt: skip
   no_damp = bool(off & mujoco.mjtDisableBit.mjDSBL_DAMPER)
   gravity = (0.0,) * 3 if off & mujoco.mjtDisableBit.mjDSBL_GRAVITY else constant(m.opt.gravity)
   return Tree(
-    nq=m.nq, nv=m.nv, bodies=tuple(bodies), gravity=gravity,
+    nq=m.nq, nv=m.nv, bodies=tuple(_body(m, b) for b in range(m.nbody)), gravity=gravity,
     armature=constant(m.dof_armature), damping=(0.0,) * m.nv if no_damp else constant(m.dof_damping),
-    springs=tuple(springs), rows=tuple(_rows(m)),
+    springs=springs, rows=_rows(m),
     refsafe=not off & mujoco.mjtDisableBit.mjDSBL_REFSAFE, timestep=float(m.opt.timestep),
     free_root=m.njnt > 0 and int(m.jnt_type[0]) == FREE,
   )  # fmt: skip

@@ -71,10 +71,10 @@ def frame(t: Tree, kin: Kinematics, loads: Loads, body_ids, outputs=contract.ALL
       out["joint_forces"] = s.stack(qfrc, like)
   if want("joint_torques", "residuals"):
     # J' xfrc: the wrench [f, tau] at xipos is the spatial force (tau + c x f, f) about p0
-    ext = [(rnea.ZERO3, rnea.ZERO3)]
+    ext = [(rnea.ZERO3, rnea.ZERO3)] * len(t.bodies)
     for b in range(1, len(t.bodies)):
       f, tau = unstack(xfrc[..., b, :3]), unstack(xfrc[..., b, 3:])
-      ext.append((s.vadd(tau, s.cross(pose.xipos[b], f)), tuple(f)))
+      ext[b] = (s.vadd(tau, s.cross(pose.xipos[b], f)), tuple(f))
     jx = rnea.project(pose, rnea.subtree_sum(t, ext))
     tau = s.stack([s.sub(x, y) for x, y in zip(qfrc, jx)], like)
     if "joint_torques" in outputs:
@@ -101,12 +101,12 @@ def contact_force(t: Tree, pose, xfrc, like) -> jnp.ndarray:
     if body.parent > 0:
       mass[body.parent] += mass[b]
       mc[body.parent] = s.vadd(mc[body.parent], mc[b])
-  rows = [jnp.zeros_like(xfrc[..., 0, :])]
+  rows = [jnp.zeros_like(xfrc[..., 0, :])] * nb
   for b in range(1, nb):
     root = t.bodies[b].root
     heavy = mass[root] >= mujoco.mjMINVAL
     com = s.vscale(1.0 / mass[root], mc[root]) if heavy else pose.xipos[root]
     offset = s.vsub(com, pose.xipos[b])
     f, tau = unstack(xfrc[..., b, :3]), unstack(xfrc[..., b, 3:])
-    rows.append(s.stack([*s.vsub(tau, s.cross(offset, f)), *f], like))
+    rows[b] = s.stack([*s.vsub(tau, s.cross(offset, f)), *f], like)
   return jnp.stack(rows, axis=-2)

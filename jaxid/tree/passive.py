@@ -87,7 +87,7 @@ def constraint(t: Tree, q, v, a) -> list:
         dif = s.sub(q[a2], r2)
         powers = [1.0, dif, dif * dif, dif * dif * dif, dif * dif * dif * dif]
         pos = s.sub(s.sub(q[a1], r1), s.dot(poly, powers))
-        deriv = s.dot(poly[1:], [s.mul(float(i + 1), p) for i, p in enumerate(powers[:4])])
+        deriv = s.dot(poly[1:], [s.mul(i + 1.0, p) for i, p in enumerate(powers[:4])])
         jac = [(d1, 1.0), (d2, s.neg(deriv))]
       else:
         pos, jac = s.sub(s.sub(q[a1], r1), poly[0]), [(d1, 1.0)]

@@ -44,13 +44,13 @@ def kinematics(t: Tree, q: list) -> Pose:
     body = t.bodies[b]
     pp, pr = xpos[body.parent], xmat[body.parent]
     pos, rot = s.vadd(pp, s.matvec(pr, body.pos)), s.matmul(pr, body.rot)
-    anchors = []
-    for jn in body.joints:
+    anchors = [None] * len(body.joints)  # per joint: (xanchor, xaxis)
+    for i, jn in enumerate(body.joints):
       if jn.type == FREE:
         root = jn.qadr == 0 and t.free_root
         pos = ZERO3 if root else s.vsub(tuple(q[jn.qadr : jn.qadr + 3]), p0)
         rot = s.quat_mat(tuple(q[jn.qadr + 3 : jn.qadr + 7]))
-        anchors.append((pos, None))
+        anchors[i] = (pos, None)
         continue
       anchor = s.vadd(s.matvec(rot, jn.pos), pos)  # xanchor = xmat jnt_pos + xpos
       axis = s.matvec(rot, jn.axis)  # xaxis = xmat jnt_axis
@@ -64,7 +64,7 @@ def kinematics(t: Tree, q: list) -> Pose:
           loc = s.quat_mat(tuple(q[jn.qadr : jn.qadr + 4]))
         rot = s.matmul(rot, loc)
         pos = s.vsub(anchor, s.matvec(rot, jn.pos))  # rotate about the anchor
-      anchors.append((anchor, axis))
+      anchors[i] = (anchor, axis)
     pos, rot, anchors = s.barrier((pos, rot, anchors))
     xpos[b], xmat[b] = pos, rot
     xipos[b] = s.vadd(pos, s.matvec(rot, body.ipos))
@@ -207,9 +207,7 @@ def crb(t: Tree, pose: Pose) -> list:
       (i1, h1, m1), (i2, h2, m2) = ic[p], ic[b]
       ic[p] = (tuple(s.vadd(r1, r2) for r1, r2 in zip(i1, i2)), s.vadd(h1, h2), s.add(m1, m2))
   nv = len(pose.cdof)
-  dofs = [[] for _ in range(nb)]  # dofs of each body
-  for d in range(nv):
-    dofs[pose.dof_body[d]].append(d)
+  dofs = [[d for d in range(nv) if pose.dof_body[d] == b] for b in range(nb)]  # each body's
   out = [[0.0] * nv for _ in range(nv)]
   for i in range(nv):
     b = pose.dof_body[i]

@@ -21,12 +21,11 @@ def const(x) -> bool:
 
 def add(*xs: Scalar) -> Scalar:
   """Sum, constants folded."""
-  c, terms = 0.0, []
+  c = 0.0
   for x in xs:
     if const(x):
-      c += float(x)
-    else:
-      terms.append(x)
+      c += x
+  terms = [x for x in xs if not const(x)]
   if not terms:
     return c
   out = terms[0]
@@ -36,13 +35,13 @@ def add(*xs: Scalar) -> Scalar:
 
 
 def neg(a: Scalar) -> Scalar:
-  return -float(a) if const(a) else -a
+  return -a
 
 
 def sub(a: Scalar, b: Scalar) -> Scalar:
   """a - b, constants folded."""
   if const(b):
-    return add(a, -float(b))
+    return add(a, -b)
   if const(a) and a == 0.0:
     return -b
   return a - b
@@ -51,7 +50,7 @@ def sub(a: Scalar, b: Scalar) -> Scalar:
 def mul(a: Scalar, b: Scalar) -> Scalar:
   """Product, with 0 and +-1 folded."""
   if const(a) and const(b):
-    return float(a) * float(b)
+    return a * b
   if const(b):
     a, b = b, a
   if const(a):
@@ -104,13 +103,6 @@ def matmul(a, b):
 def column(r, j: int):
   """Column j of r."""
   return tuple(row[j] for row in r)
-
-
-def constant(x) -> tuple:
-  """A NumPy array as nested tuples of Python floats."""
-  if getattr(x, "ndim", 0) == 0:
-    return float(x)
-  return tuple(constant(v) for v in x)
 
 
 def quat_mat(q):
