@@ -1,5 +1,5 @@
 """Sessions: tests and lint (the default), docs, wheel, parity, bench, demo, checklist, mutants,
-parity_myo, myo_f64, opensim.
+parity_myo, myo_f64, tree_checklist, opensim.
 
 Every session except wheel runs in one shared environment, .venv: the editable package with its
 user extras (EXTRAS) and the dependency group dev (GROUP: test, bench, lint, docs, build tools),
@@ -176,6 +176,21 @@ def myo_f64(session: nox.Session) -> None:
     session,
     *("-m", "pytest", *(f"parity_tests/{f}" for f in files), "--model", "myolegs", "-k", "f64"),
     *session.posargs,
+    env=env,
+  )
+
+
+@nox.session(default=False)
+def tree_checklist(session: nox.Session) -> None:
+  """The guide's checklist (items 1-8, the ML tests) with the tree backend as the candidate."""
+  env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
+  files = sorted(
+    str(f.relative_to(ROOT)) for f in (ROOT / "parity_tests").glob("test_checklist*.py")
+  )
+  _py(
+    session,
+    *("-m", "pytest", *files, "-p", "no:cacheprovider"),
+    *("--candidate", "jaxid_parity.adapters:jaxid_tree_candidate", *session.posargs),
     env=env,
   )
 

@@ -38,9 +38,22 @@ def jaxid_candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES) -> dict:
   # validate=False: the harness draws the contact rule's edges on purpose (a force with an all-zero
   # COP, which the boundary check refuses as a data error) to test the traced contract itself.
   # backend="mjx": the guide's migration target (the scan over MJX), the program the checklist
-  # certifies; the tree backend is checked by its own paths (test_parity_paths) and, measured,
-  # fails checklist items 3 and 8's detectors (float() of constants, list.append while tracing).
+  # certifies; the tree backend is checked by its own paths (test_parity_paths) and by the
+  # checklist with jaxid_tree_candidate (nox -s tree_checklist, in CI).
   return dict(jaxid.inverse_dynamics(model, trial, validate=False, **_mjx()))
+
+
+def jaxid_tree_candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES) -> dict:
+  """jaxid.inverse_dynamics with backend="tree" on one trial (leading axis T); every output.
+
+  The checklist and the parity suite on the tree backend: `--candidate
+  jaxid_parity.adapters:jaxid_tree_candidate`."""
+  model = jaxid_model(mj_model, body_names)
+  trial = jaxid.Trial(
+    jaxid.Kinematics(kinematics.qpos, kinematics.qvel, kinematics.qacc),
+    jaxid.Loads(**{k: getattr(loads, k) for k in LOADS_FIELDS}),
+  )
+  return dict(jaxid.inverse_dynamics(model, trial, validate=False, backend="tree"))
 
 
 def _mjx() -> dict:
