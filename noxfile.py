@@ -180,13 +180,18 @@ def myo_f64(session: nox.Session) -> None:
   )
 
 
+def _checklist_files() -> list[str]:
+  """The checklist's test modules (parity_tests/test_checklist*.py)."""
+  return sorted(
+    str(f.relative_to(ROOT)) for f in (ROOT / "parity_tests").glob("test_checklist*.py")
+  )
+
+
 @nox.session(default=False)
 def tree_checklist(session: nox.Session) -> None:
   """The guide's checklist (items 1-8, the ML tests) with the tree backend as the candidate."""
   env = _env(session) | {"HYPOTHESIS_PROFILE": "ci"}
-  files = sorted(
-    str(f.relative_to(ROOT)) for f in (ROOT / "parity_tests").glob("test_checklist*.py")
-  )
+  files = _checklist_files()
   _py(
     session,
     *("-m", "pytest", *files, "-p", "no:cacheprovider"),
@@ -218,9 +223,7 @@ def checklist(session: nox.Session) -> None:
     xml, posargs = Path(posargs[i + 1]), posargs[:i] + posargs[i + 2 :]
   else:
     xml = ROOT / ".cache" / "checklist.xml"
-    files = sorted(
-      str(f.relative_to(ROOT)) for f in (ROOT / "parity_tests").glob("test_checklist*.py")
-    )
+    files = _checklist_files()
     xml.parent.mkdir(parents=True, exist_ok=True)
     _py(
       session,

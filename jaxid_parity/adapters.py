@@ -28,13 +28,18 @@ def jaxid_model(mj_model, body_names=FOOT_NAMES) -> jaxid.Model:
   return hit
 
 
-def jaxid_candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES) -> dict:
-  """jaxid.inverse_dynamics on one trial (leading axis T); every output, JAX arrays."""
-  model = jaxid_model(mj_model, body_names)
-  trial = jaxid.Trial(
+def _trial(kinematics, loads) -> jaxid.Trial:
+  """The harness's kinematics and loads as a jaxid.Trial (the arrays as given)."""
+  return jaxid.Trial(
     jaxid.Kinematics(kinematics.qpos, kinematics.qvel, kinematics.qacc),
     jaxid.Loads(**{k: getattr(loads, k) for k in LOADS_FIELDS}),
   )
+
+
+def jaxid_candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES) -> dict:
+  """jaxid.inverse_dynamics on one trial (leading axis T); every output, JAX arrays."""
+  model = jaxid_model(mj_model, body_names)
+  trial = _trial(kinematics, loads)
   # validate=False: the harness draws the contact rule's edges on purpose (a force with an all-zero
   # COP, which the boundary check refuses as a data error) to test the traced contract itself.
   # backend="mjx": the guide's migration target (the scan over MJX), the program the checklist
@@ -49,10 +54,7 @@ def jaxid_tree_candidate(mj_model, kinematics, loads, body_names=FOOT_NAMES) -> 
   The checklist and the parity suite on the tree backend: `--candidate
   jaxid_parity.adapters:jaxid_tree_candidate`."""
   model = jaxid_model(mj_model, body_names)
-  trial = jaxid.Trial(
-    jaxid.Kinematics(kinematics.qpos, kinematics.qvel, kinematics.qacc),
-    jaxid.Loads(**{k: getattr(loads, k) for k in LOADS_FIELDS}),
-  )
+  trial = _trial(kinematics, loads)
   return dict(jaxid.inverse_dynamics(model, trial, validate=False, backend="tree"))
 
 
@@ -80,10 +82,7 @@ def jaxid_paths(
   """One execution path of jaxid: a trial (leading axis T) through inverse_dynamics, or a batch
   (leading axes B, T) through inverse_dynamics_batched, with the given schedule and backend."""
   model = jaxid_model(mj_model, body_names)
-  trial = jaxid.Trial(
-    jaxid.Kinematics(kinematics.qpos, kinematics.qvel, kinematics.qacc),
-    jaxid.Loads(**{k: getattr(loads, k) for k in LOADS_FIELDS}),
-  )
+  trial = _trial(kinematics, loads)
   kw = dict(schedule=schedule, remat=remat, check_finite=check_finite, validate=False)
   if hasattr(options, "BACKENDS"):  # jaxid with the backend option
     kw["backend"] = backend or "auto"
