@@ -202,6 +202,7 @@ def crb(t: Tree, pose: Pose) -> list:
   for b in range(1, nb):
     ic[b] = inertia(t, pose, b)
   for b in range(nb - 1, 0, -1):  # Ic = sum over the subtree
+    ic[b] = s.barrier(ic[b])
     p = t.bodies[b].parent
     if p > 0:
       (i1, h1, m1), (i2, h2, m2) = ic[p], ic[b]
@@ -211,7 +212,7 @@ def crb(t: Tree, pose: Pose) -> list:
   out = [[0.0] * nv for _ in range(nv)]
   for i in range(nv):
     b = pose.dof_body[i]
-    f = inert_mul(ic[b], pose.cdof[i])
+    f = s.barrier(inert_mul(ic[b], pose.cdof[i]))
     while b > 0:
       for j in dofs[b]:
         if j <= i:
