@@ -106,6 +106,26 @@ def _record(label: str, prec: str, key: str, rel: float, abs_: float, ok: bool) 
   r.rel, r.abs = max(r.rel, rel), max(r.abs, abs_)
 
 
+def export_records() -> dict:
+  """RECORDS and DISCREPANCIES as plain lists (a pytest-xdist worker sends them to the main
+  process, which merges them with merge_records, so the summary covers every worker)."""
+  recs = [[*k, dataclasses.asdict(r)] for k, r in RECORDS.items()]
+  return {"records": recs, "discrepancies": [[*k, *v] for k, v in DISCREPANCIES.items()]}
+
+
+def merge_records(data: dict) -> None:
+  """Fold another process's export_records() into this one's: worst errors, summed counts."""
+  for label, prec, key, r in data["records"]:
+    mine = RECORDS.setdefault((label, prec, key), Record())
+    mine.rel, mine.abs = max(mine.rel, r["rel"]), max(mine.abs, r["abs"])
+    mine.n, mine.failed = mine.n + r["n"], mine.failed + r["failed"]
+    mine.note = mine.note or r["note"]
+  for key, prec, rel, why in data["discrepancies"]:
+    old = DISCREPANCIES.get((key, prec))
+    if old is None or rel > old[0]:
+      DISCREPANCIES[(key, prec)] = (rel, why)
+
+
 def error(cand, ref, scale) -> tuple[float, float, tuple]:
   """(abs error, abs error / scale, index) at the element of largest error / scale.
 

@@ -179,6 +179,21 @@ def _checklist_properties(request, record_property):
     record_property("checklist", json.dumps(mark.kwargs, sort_keys=True))
 
 
+def pytest_sessionfinish(session):
+  """On a pytest-xdist worker: hand this worker's parity records to the main process."""
+  out = getattr(session.config, "workeroutput", None)
+  if out is not None:
+    out["jaxid_parity"] = json.dumps(compare.export_records())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+  """pytest-xdist, main process: merge a finished worker's records into the summary."""
+  data = getattr(node, "workeroutput", {}).get("jaxid_parity")
+  if data:
+    compare.merge_records(json.loads(data))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
   lines = compare.summary_lines()
   if not lines:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -151,3 +152,22 @@ def test_first_targets_order_only_what_can_kill_first():
   for name in MUTANTS:
     if name != "scan_carries_xfrc":
       assert run_mutants.first_targets(name) == ([], [])
+
+
+def test_parity_records_from_xdist_workers_merge_into_one_summary(monkeypatch):
+  """Under pytest-xdist each worker sends compare.export_records() to the main process, which
+  merges them: the summary shows the worst error and the total count over all workers."""
+  from jaxid_parity import compare
+
+  monkeypatch.setattr(compare, "RECORDS", {})
+  monkeypatch.setattr(compare, "DISCREPANCIES", {})
+  compare._record("candidate vs oracle", "float64", "joint_torques", 2e-16, 1e-13, True)
+  worker = compare.export_records()
+  compare.RECORDS.clear()
+  compare._record("candidate vs oracle", "float64", "joint_torques", 5e-16, 3e-14, False)
+  compare.merge_records(json.loads(json.dumps(worker)))  # what travels is JSON
+  r = compare.RECORDS[("candidate vs oracle", "float64", "joint_torques")]
+  assert (r.rel, r.abs, r.n, r.failed) == (5e-16, 1e-13, 2, 1)
+  assert any(
+    "joint_torques" in line and "5.00e-16 (2) !" in line for line in compare.summary_lines()
+  )
