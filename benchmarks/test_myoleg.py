@@ -1,7 +1,7 @@
 """MyoLeg (pruned, jaxid[myo]): the bundled model's rows on a real musculoskeletal model.
 
 Rows: the MuJoCo C peer loop, the legacy loop, jaxid on one trial (all outputs, torques), a
-vmap batch of 32, value_and_grad of the joint-torque loss, and compile (cold and warm cache, a
+batch of 32 (MJX, and the tree backend for issue 19's MyoLeg target), value_and_grad of the joint-torque loss, and compile (cold and warm cache, a
 fresh process each). Every row carries extra_info model="myolegs"; the report puts them in their
 own groups and states the MyoLeg targets (cold compile <= 8 s, vmap(32) >= 20x the C loop).
 Results are checked against MuJoCo C with the parity harness's policy (benchmarks/myo.py). The
@@ -91,12 +91,21 @@ def test_myo_jaxid_single(benchmark, myo, outputs):
 
 
 def test_myo_jaxid_batch(benchmark, myo):
+  _batch_row(benchmark, myo, "mjx")
+
+
+def test_myo_tree_batch(benchmark, myo):
+  """Issue 19's MyoLeg target: the tree backend's batch of 32 against the same C peer."""
+  _batch_row(benchmark, myo, "tree")
+
+
+def _batch_row(benchmark, myo, backend: str) -> None:
   seeds = [i % 4 for i in range(B)]
   tr = f32(jax.tree.map(lambda *x: np.stack(x), *[fx.trial(T, s) for s in seeds]))
 
   def fn():
     return jax.block_until_ready(
-      jaxid.inverse_dynamics(myo, tr, outputs=jaxid.TORQUES, backend="mjx")
+      jaxid.inverse_dynamics(myo, tr, outputs=jaxid.TORQUES, backend=backend)
     )
 
   first = first_call(fn)
@@ -105,12 +114,13 @@ def test_myo_jaxid_batch(benchmark, myo):
     fn,
     group=group("batch torques"),
     frames=B * T,
-    impl="jaxid",
+    impl="jaxid" if backend == "mjx" else f"jaxid-{backend}",
     outputs="torques",
     B=B,
     schedule="auto",
-    resolved=resolved("auto", True),
+    resolved=resolved("auto", True, T, backend),
     first_call_s=first,
+    backend=backend,
     **INFO,
   )
   for i in range(4):  # each distinct trial once

@@ -138,6 +138,9 @@ def tree_targets(rows: dict) -> list[Target]:
     speedup(rows, "tree B=32 >= 5x the C loop of mj_inverse (no Python per frame)", 5, b32, loop),
     speedup(rows, "tree one trial >= 5x the C peer (torques)", 5, s1, c_tq),
   ]
+  myo_c = one(rows, model=MYO, impl="cpeer", outputs="torques", T=T_TARGET)
+  myo_b32 = one(rows, model=MYO, impl="jaxid-tree", kind="forward", B=32, T=T_TARGET)
+  out.append(speedup(rows, "MyoLeg: tree B=32 >= 10x its C peer (torques)", 10, myo_b32, myo_c))
   for b in (1, 32):
     title = f"tree value_and_grad <= 3x its forward (B={b}, same backend, schedule and run)"
     g = tree(kind="grad", B=b)
