@@ -79,35 +79,43 @@ def _kbi(t: Tree, row: Row, pos):
 
 def constraint(t: Tree, q, v, a) -> list:
   """qfrc_constraint: (nv,) = sum over rows J' f, f = -D (J qacc - aref)."""
+  rows = [_row_force(t, row, q, v, a) for row in t.rows]
+  # every row's force and Jacobian once, in one stage: each is read by one or two dofs
+  rows = s.barrier(rows)
   out = [0.0] * t.nv
-  for row in t.rows:
-    if row.kind == "joint":
-      a1, d1, r1, a2, d2, r2, poly = row.data
-      if a2 >= 0:
-        dif = s.sub(q[a2], r2)
-        powers = [1.0, dif, dif * dif, dif * dif * dif, dif * dif * dif * dif]
-        pos = s.sub(s.sub(q[a1], r1), s.dot(poly, powers))
-        deriv = s.dot(poly[1:], [s.mul(i + 1.0, p) for i, p in enumerate(powers[:4])])
-        jac = [(d1, 1.0), (d2, s.neg(deriv))]
-      else:
-        pos, jac = s.sub(s.sub(q[a1], r1), poly[0]), [(d1, 1.0)]
-      active = None
-    else:
-      qa, d, lo, hi, margin = row.data
-      dmin, dmax = s.sub(q[qa], lo), s.sub(hi, q[qa])
-      sign = jnp.where(dmin < dmax, 1.0, -1.0)
-      pos = jnp.minimum(dmin, dmax) - margin
-      active = pos < 0
-      jac = [(d, sign)]
-    k, b, imp = _kbi(t, row, pos)
-    r = jnp.maximum(row.invweight * (1 - imp) / imp, mujoco.mjMINVAL)
-    vel = s.add(*(s.mul(c, v[i]) for i, c in jac))
-    acc = s.add(*(s.mul(c, a[i]) for i, c in jac))
-    aref = s.sub(s.mul(-b, vel), s.mul(s.mul(k, imp), pos))
-    jar = s.sub(acc, aref)
-    f = -jar / r
-    if active is not None:
-      f = jnp.where(active & (jar < 0), f, 0.0)
+  for jac, f in rows:
     for i, c in jac:
       out[i] = s.add(out[i], s.mul(c, f))
   return out
+
+
+def _row_force(t: Tree, row: Row, q, v, a):
+  """One row's (J as [(dof, coef)...], f)."""
+  if row.kind == "joint":
+    a1, d1, r1, a2, d2, r2, poly = row.data
+    if a2 >= 0:
+      dif = s.sub(q[a2], r2)
+      powers = [1.0, dif, dif * dif, dif * dif * dif, dif * dif * dif * dif]
+      pos = s.sub(s.sub(q[a1], r1), s.dot(poly, powers))
+      deriv = s.dot(poly[1:], [s.mul(i + 1.0, p) for i, p in enumerate(powers[:4])])
+      jac = [(d1, 1.0), (d2, s.neg(deriv))]
+    else:
+      pos, jac = s.sub(s.sub(q[a1], r1), poly[0]), [(d1, 1.0)]
+    active = None
+  else:
+    qa, d, lo, hi, margin = row.data
+    dmin, dmax = s.sub(q[qa], lo), s.sub(hi, q[qa])
+    sign = jnp.where(dmin < dmax, 1.0, -1.0)
+    pos = jnp.minimum(dmin, dmax) - margin
+    active = pos < 0
+    jac = [(d, sign)]
+  k, b, imp = _kbi(t, row, pos)
+  r = jnp.maximum(row.invweight * (1 - imp) / imp, mujoco.mjMINVAL)
+  vel = s.add(*(s.mul(c, v[i]) for i, c in jac))
+  acc = s.add(*(s.mul(c, a[i]) for i, c in jac))
+  aref = s.sub(s.mul(-b, vel), s.mul(s.mul(k, imp), pos))
+  jar = s.sub(acc, aref)
+  f = -jar / r
+  if active is not None:
+    f = jnp.where(active & (jar < 0), f, 0.0)
+  return jac, f
