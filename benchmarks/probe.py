@@ -72,6 +72,7 @@ def compile_probe(program: str, cache_dir: str) -> dict:
   from benchmarks.check import check, reference
   from benchmarks.common import f32, stack
   from jaxid.diagnostics import count_compiles
+  from jaxid.pipeline import TREE_XLA_OPTIONS
 
   t_import = time.perf_counter() - T0
   batch, outputs, schedule, model_name, backend, grad = PROGRAMS[program]
@@ -82,7 +83,9 @@ def compile_probe(program: str, cache_dir: str) -> dict:
 
   # tree-grad: jit(value_and_grad) of mean(joint_torques^2), as a training step compiles it
   loss = lambda tr: jax.numpy.mean(call(tr)["joint_torques"] ** 2)
-  fn = jax.jit(jax.value_and_grad(loss)) if grad else call
+  # (the tree's: with the XLA options jaxid's own top-level call uses, as a caller passes them)
+  opts = {"compiler_options": TREE_XLA_OPTIONS} if backend == "tree" else {}
+  fn = jax.jit(jax.value_and_grad(loss), **opts) if grad else call
   model = jaxid.load_model(model_name)
   model.mjx()  # the device model is built before timing
   trials = [jaxid.sample_trial(model, n_frames=200, seed=s) for s in range(max(batch, 1))[:4]]

@@ -47,8 +47,7 @@ def _call(model: Model, trial: Trial, opts: options.Options) -> dict:
   if not opts.checks:
     out = pipeline.jit_trial_outputs(model, trial, opts)
   else:
-    run = lambda mdl, tr: pipeline.jit_trial_outputs(mdl, tr, opts)
-    err, out = checkify.checkify(run, errors=checkify.user_checks)(model, trial)
+    err, out = pipeline.jit_checked_outputs(model, trial, opts)
     if any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(err)):
       jax.debug.callback(_throw, err)  # inside a user's jit: raised when the program runs
     else:

@@ -168,6 +168,39 @@ def test_auto_picks_tree_without_a_warning_on_the_bundled_model(gait, gait_trial
 # Transformations
 
 
+def test_top_level_tree_calls_compile_with_the_tree_xla_options(gait, gait_trial, monkeypatch):
+  """A concrete call on the tree backend runs the program compiled with TREE_XLA_OPTIONS (an
+  option this XLA knows: an unknown one raises "No such compile option"), with check_finite
+  too (checkify inside that jit); a traced call, and every MJX call, the plain one (JAX takes
+  compiler options on a top-level jit only)."""
+  from jaxid import pipeline
+
+  jax.jit(lambda x: x + 1, compiler_options=pipeline.TREE_XLA_OPTIONS).lower(1.0).compile()
+  used = []  # (checked, with the options) of each program run
+  for (fn, tuned), real in list(pipeline._JITS.items()):
+    key = (fn is pipeline.checked_trial_outputs, tuned)
+    spy = lambda m, t, o, real=real, key=key: used.append(key) or real(m, t, o)
+    monkeypatch.setitem(pipeline._JITS, (fn, tuned), spy)
+  trial = jax.tree.map(lambda x: x[:8], _cast(gait_trial, np.float32))
+  call = lambda tr, backend: jaxid.inverse_dynamics(
+    gait, tr, outputs=("joint_torques",), backend=backend, validate=False
+  )
+  eager = call(trial, "tree")["joint_torques"]
+  inside = jax.jit(lambda tr: call(tr, "tree"))(trial)["joint_torques"]
+  checked = jaxid.inverse_dynamics(
+    gait, trial, outputs=("joint_torques",), backend="tree", validate=False, check_finite=True
+  )["joint_torques"]
+  call(trial, "mjx")
+  assert used == [(False, True), (False, False), (True, True), (False, False)]
+  assert np.array_equal(checked, eager)  # the checks change no bit of the same compile
+  # two compiles of the same sums, ordered apart by at most ~an ulp of the largest partial sum
+  # per body: 4 eps32 of the key's scale (compare.scales, ~1e3 N m here: ~5e-4 N m)
+  wide = _cast(trial, np.float64)
+  ref = oracle.run(gait.mj_model, wide.kinematics, wide.loads, gait.body_names)
+  atol = 4 * compare.EPS["float32"] * compare.scales(ref)["joint_torques"]
+  np.testing.assert_allclose(inside, eager, rtol=0, atol=atol)
+
+
 def test_jit_traces_once_and_checks_name_the_frame(gait, gait_trial):
   tr = _cast(jax.tree.map(lambda x: x[:8], gait_trial), np.float32)
 
