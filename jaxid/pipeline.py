@@ -274,7 +274,8 @@ def trial_outputs(model: Model, trial: Trial, opts: Options) -> dict:
 # Per program, so MJX's compiles keep XLA's defaults; other platforms ignore it. JAX accepts
 # compiler options only on a top-level jit: a call traced inside a caller's jit, grad or vmap
 # becomes part of the caller's program, where jax.jit(..., compiler_options=TREE_XLA_OPTIONS)
-# gives the same effect.
+# gives the same effect. (An XLA without the option refuses it by name: "No such compile option";
+# tests/test_tree.py compiles with it, so a jaxlib that drops it fails there first.)
 TREE_XLA_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 
 
@@ -295,14 +296,7 @@ _JITS = {
 def _compiled(fn, model: Model, trial: Trial, opts: Options):
   """fn jitted; on the tree backend at the top level, with TREE_XLA_OPTIONS."""
   traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves((model, trial)))
-  if opts.backend == "tree" and not traced:
-    try:
-      return _JITS[fn, True](model, trial, opts)
-    except jax.errors.JaxRuntimeError as e:  # an XLA without the option: its defaults
-      if "No such compile option" not in str(e):
-        raise
-      _JITS[fn, True] = _JITS[fn, False]
-  return _JITS[fn, False](model, trial, opts)
+  return _JITS[fn, opts.backend == "tree" and not traced](model, trial, opts)
 
 
 def jit_trial_outputs(model: Model, trial: Trial, opts: Options) -> dict:
