@@ -1,8 +1,8 @@
 """The tree backend (jaxid.tree): forward one trial and batch, value_and_grad (MJX rows: test_forward.py).
 
 Rows share the groups of test_forward.py / test_grad.py so the report puts them beside the MJX
-and C rows; every row jits with jaxid.pipeline.TREE_XLA_OPTIONS (what a caller's jit passes to get jaxid's
-own top-level compile), compiles before timing, blocks on its outputs and checks its result
+and C rows; every row jits with jaxid.pipeline.TREE_XLA_OPTIONS (what a caller's jit passes to
+get jaxid's own top-level compile), compiles before timing, blocks on its outputs and checks its result
 against MuJoCo C (benchmarks/check.py, the parity policy; gradients: the value and a finite
 difference of the tree forward in float64 along a random direction).
 """

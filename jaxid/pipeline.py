@@ -267,15 +267,10 @@ def trial_outputs(model: Model, trial: Trial, opts: Options) -> dict:
   return fn(trial.kinematics, trial.loads)
 
 
-# XLA:CPU's elemental emitters rather than its MLIR fusion emitters for the tree's straight-line
-# program. Bundled model, float32, T = 200, idle 2-core VM, one sitting: forward compile 3.7 ->
-# 2.8 s and 1.71 -> 1.40 us/frame; B = 32 5.2 -> 3.4 s and 0.71 -> 0.62 us/frame; every output
-# 6.2 -> 4.5 s (2.3 -> 2.6 us/frame); value_and_grad 14.1 -> 10.3 s and 5.2 -> 4.4 us/frame.
-# Per program, so MJX's compiles keep XLA's defaults; other platforms ignore it. JAX accepts
-# compiler options only on a top-level jit: a call traced inside a caller's jit, grad or vmap
-# becomes part of the caller's program, where jax.jit(..., compiler_options=TREE_XLA_OPTIONS)
-# gives the same effect. (An XLA without the option refuses it by name: "No such compile option";
-# tests/test_tree.py compiles with it, so a jaxlib that drops it fails there first.)
+# XLA:CPU's elemental emitters, not its MLIR fusion emitters, for the tree's program (compile
+# ~25 % shorter and faster runs; docs/performance.md). Per program, so MJX keeps XLA's defaults;
+# JAX takes it on a top-level jit only, so a caller's own jit passes it itself. A jaxlib without
+# the option refuses it by name (tests/test_tree.py compiles with it).
 TREE_XLA_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 
 

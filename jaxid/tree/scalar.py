@@ -132,6 +132,9 @@ def axis_angle_mat(axis, c: Scalar, s: Scalar):
   )
 
 
+FUSED_CONCAT = 8  # XLA CPU fuses a concatenate of at most 8 operands with its producers
+
+
 def stack(xs, like) -> jnp.ndarray:
   """A (n,) array of scalars; constants broadcast to the shape and dtype of `like`.
 
@@ -143,9 +146,6 @@ def stack(xs, like) -> jnp.ndarray:
   n = FUSED_CONCAT
   groups = [jnp.stack(xs[k : k + n], axis=-1) for k in range(0, len(xs), n)]
   return jnp.concatenate(jax.lax.optimization_barrier(groups), axis=-1)
-
-
-FUSED_CONCAT = 8  # XLA CPU fuses a concatenate of at most 8 operands with its producers
 
 
 def barrier(x):
