@@ -17,7 +17,8 @@ calibration error and noise applied to the hinge dofs only: the free joint's pos
 quaternion stay as they are, so the quaternion stays valid.
 
 The train step is one jax.jit: jax.vmap over the trials of a minibatch, jax.value_and_grad,
-an Optax Adam update. It compiles once; every later step, epoch and the held-out evaluation
+an Optax Adam update, compiled with jaxid.TREE_XLA_OPTIONS (the tree backend's XLA option,
+which JAX takes on a top-level jit only: docs/performance.md). It compiles once; every later step, epoch and the held-out evaluation
 reuse that program. On CPU the compile dominates the run (see docs/ml.md).
 
   python examples/train_through_id.py             # train, print the loss per epoch
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import os
 import sys
 import time
@@ -285,9 +287,10 @@ def bench(model, graphdef, params, opt_state, step, data: Batch, batch: int, rep
   def id_eager(tr):
     return jaxid.inverse_dynamics(model, tr, outputs=jaxid.TORQUES)
 
-  id_fwd = jax.jit(id_eager)
-  loss_fwd = jax.jit(lambda p, b: batch_loss(model, nnx.merge(graphdef, p), b, hinge)[0])
-  grad_only = jax.jit(jax.grad(lambda p, b: batch_loss(model, nnx.merge(graphdef, p), b, hinge)[0]))
+  jit = functools.partial(jax.jit, compiler_options=jaxid.TREE_XLA_OPTIONS)
+  id_fwd = jit(id_eager)
+  loss_fwd = jit(lambda p, b: batch_loss(model, nnx.merge(graphdef, p), b, hinge)[0])
+  grad_only = jit(jax.grad(lambda p, b: batch_loss(model, nnx.merge(graphdef, p), b, hinge)[0]))
   rows = {
     "jaxid forward (TORQUES)": (id_fwd, (mb.trial,)),
     "  same, called eagerly [1]": (id_eager, (mb.trial,)),
@@ -353,7 +356,9 @@ def main(argv=None) -> dict:
 
   steps_per_epoch = cfg.n_train // cfg.batch
   graphdef, params, tx, opt_state = init(model, cfg, cfg.epochs * steps_per_epoch, dtype)
-  step = jax.jit(make_train_step(model, graphdef, tx, remat=a.remat))
+  step = jax.jit(
+    make_train_step(model, graphdef, tx, remat=a.remat), compiler_options=jaxid.TREE_XLA_OPTIONS
+  )
   rng = np.random.default_rng(cfg.seed)
 
   t0 = time.perf_counter()

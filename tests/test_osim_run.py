@@ -22,7 +22,7 @@ import numpy as np
 import opensim as osim
 import pytest
 
-from jaxid import cli
+from jaxid import cli, options
 from jaxid.io import osim_trial, storage
 from tests import test_osim_models as om
 
@@ -301,6 +301,7 @@ def test_docs_batched_differentiable_call(trial_files, tmp_path, monkeypatch):
   scope: dict = {}
   exec(compile(docs_block("## A batched, differentiable call"), "opensim.md", "exec"), scope)
   cmap, tau = scope["model"].coordinate_map, np.asarray(scope["tau"])
+  assert options.resolve_backend(scope["model"].mj_model, "auto") == "tree"  # as the page says
   theirs = storage.read_table(trial_files / "id_6.sto")
   assert list(cmap.id_columns) == theirs.labels
   np.testing.assert_allclose(tau[:, list(cmap.order)], theirs.data, rtol=0, atol=TOL)

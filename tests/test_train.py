@@ -21,6 +21,8 @@ import chex
 import jax
 import jax.numpy as jnp
 
+import jaxid
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "train_through_id.py"
 N_STEPS = 4
 
@@ -43,7 +45,10 @@ def run(example, gait_model):
   data = example.make_data(gait_model, range(cfg.batch), cfg.n_frames, np.float32)
   other = example.make_data(gait_model, range(50, 50 + cfg.batch), cfg.n_frames, np.float32)
   graphdef, params, tx, opt_state = example.init(gait_model, cfg, N_STEPS)
-  step = jax.jit(chex.assert_max_traces(example.make_train_step(gait_model, graphdef, tx), n=1))
+  step = jax.jit(
+    chex.assert_max_traces(example.make_train_step(gait_model, graphdef, tx), n=1),
+    compiler_options=jaxid.TREE_XLA_OPTIONS,  # as the example's main() jits it
+  )
   batch = jax.tree.map(jnp.asarray, data)
   params0 = params
   metrics = []

@@ -7,6 +7,8 @@ Policy: the directional derivative along a random direction agrees with the cent
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -14,6 +16,9 @@ import pytest
 
 import jaxid
 from jaxid import contract
+
+# The tree's XLA option on each test's own jit, as docs/performance.md tells a caller to pass it.
+jit = functools.partial(jax.jit, compiler_options=jaxid.TREE_XLA_OPTIONS)
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +47,8 @@ def test_gradient_matches_finite_differences(gait, x64):
   trial = jax.tree.map(lambda x: jnp.asarray(x, jnp.float64), _trial(gait))
   rng = np.random.default_rng(0)
   w = jnp.asarray(rng.normal(size=trial.kinematics.qvel.shape))
-  f = jax.jit(_loss(gait, w))
-  g = jax.jit(jax.grad(_loss(gait, w)))(trial)
+  f = jit(_loss(gait, w))
+  g = jit(jax.grad(_loss(gait, w)))(trial)
   direction = jax.tree.map(lambda x: jnp.asarray(rng.normal(size=x.shape)), trial)
   # a swing foot's COP stays at zero: moving it would switch the contact rule on (a jump)
   stance = {s: contract.in_contact(getattr(trial.loads, f"cop_{s}"))[:, None] for s in "lr"}
@@ -72,7 +77,7 @@ def test_gradient_finite_at_rest_identity_and_contact_onset(gait):
     out = jaxid.inverse_dynamics(gait, trial, validate=False, backend="tree")
     return sum(jnp.sum(v) for v in out.values())
 
-  g = jax.grad(f)(trial)
+  g = jit(jax.grad(f))(trial)
   for path, leaf in jax.tree_util.tree_leaves_with_path(g):
     assert np.all(np.isfinite(leaf)), jax.tree_util.keystr(path)
   assert np.any(np.asarray(g.kinematics.qacc) != 0)
@@ -83,6 +88,6 @@ def test_vmap_of_grad_over_trials_equals_each(gait):
   batch = jax.tree.map(lambda x: jnp.stack([x, x * 1.01]), trial)
   w = jnp.ones(trial.kinematics.qvel.shape)
   f = _loss(gait, w)
-  gb = jax.vmap(jax.grad(lambda tr: f(tr)))(batch)
-  g1 = jax.grad(f)(jax.tree.map(lambda x: x[1], batch))
+  gb = jit(jax.vmap(jax.grad(f)))(batch)
+  g1 = jit(jax.grad(f))(jax.tree.map(lambda x: x[1], batch))
   np.testing.assert_allclose(gb.kinematics.qacc[1], g1.kinematics.qacc, rtol=1e-5, atol=1e-5)
