@@ -47,8 +47,15 @@ CONFIGS = {
     legacy_rounds=3,
     rounds=50,
     budget_s=3.0,
-    compile_programs=("single", "batch32", "tree-single", "tree-batch32", "tree-grad"),
-    memory_t=5000,
+    compile_programs=(
+      "single",
+      "batch32",
+      "tree-single",
+      "tree-batch32",
+      "tree-grad",
+      "myolegs-tree-batch32",
+    ),
+    memory_t=10_000,  # issue 19: a gradient over T = 10,000 frames within 1 GB
     distinct_trials=8,
   ),
   "ci": Config(

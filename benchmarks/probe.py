@@ -34,6 +34,7 @@ PROGRAMS = {
   "tree-single": (0, None, "auto", "gait_lowerbody", "tree", False),
   "tree-batch32": (32, "torques", "auto", "gait_lowerbody", "tree", False),
   "tree-grad": (0, "torques", "auto", "gait_lowerbody", "tree", True),  # value_and_grad
+  "myolegs-tree-batch32": (32, "torques", "auto", "myolegs", "tree", False),
 }
 
 
@@ -103,16 +104,17 @@ def compile_probe(program: str, cache_dir: str) -> dict:
     t0 = time.perf_counter()
     jax.block_until_ready(fn(trial))
     steady.append(time.perf_counter() - t0)
+  first_trial = out if batch == 0 else jax.tree.map(lambda x: np.asarray(x[0]), out)
   if grad:  # the value against MuJoCo C's torques of the same float32 inputs
     ref = reference(model, trials[0], "float32")["joint_torques"]
     value, want = float(out[0]), float(np.mean(ref**2))
     assert abs(value - want) <= 1e-3 * want, (value, want)  # test_grad.py's policy
   elif model_name == "gait_lowerbody":
-    check(model, trials[0], out if batch == 0 else jax.tree.map(lambda x: np.asarray(x[0]), out))
+    check(model, trials[0], first_trial)
   else:
     from benchmarks.myo import check_oracle
 
-    check_oracle(out, 200, 0)
+    check_oracle(first_trial, 200, 0)
 
   def ev(k):
     return events.total.get(k, 0.0)
@@ -144,6 +146,7 @@ def memory_probe(n_frames: int, remat: bool, mode: str, cache_dir: str, schedule
   import jaxid
   from benchmarks import cpeer
   from benchmarks.common import f32
+  from jaxid import options
 
   model = jaxid.load_model("gait_lowerbody")
   model.mjx()
@@ -154,8 +157,11 @@ def memory_probe(n_frames: int, remat: bool, mode: str, cache_dir: str, schedule
     out = jaxid.inverse_dynamics(model, tr, outputs=jaxid.TORQUES, remat=remat, schedule=schedule)
     return jnp.mean(out["joint_torques"] ** 2)
 
-  vg = jax.jit(jax.value_and_grad(loss))
-  result = {"T": n_frames, "remat": remat, "mode": mode, "schedule": schedule}
+  backend = options.resolve_backend(model.mj_model, "auto")
+  # the tree's: with the XLA options jaxid's own top-level call uses, as a caller passes them
+  opts = {"compiler_options": jaxid.TREE_XLA_OPTIONS} if backend == "tree" else {}
+  vg = jax.jit(jax.value_and_grad(loss), **opts)
+  result = {"T": n_frames, "remat": remat, "mode": mode, "schedule": schedule, "backend": backend}
   if mode == "analyze":
     t0 = time.perf_counter()
     compiled = vg.lower(trial).compile()

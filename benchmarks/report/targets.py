@@ -156,10 +156,32 @@ def tree_targets(rows: dict) -> list[Target]:
     ("tree-grad", "cold", 4.0),
     ("tree-single", "warm", 0.5),
     ("tree-grad", "warm", 0.5),
+    ("myolegs-tree-batch32", "cold", 4.0),
   ):
     title = f"tree {cache} compile of {program} <= {limit:g} s"
     r = one(rows, kind="compile", cache=cache, program=program)
     out.append(
       (r["compile_s"] <= limit, f"{title}: {r['compile_s']:.2f} s") if r else (None, title)
     )
-  return out
+  return [*out, memory_target(rows)]
+
+
+GB = 1e9
+
+
+def memory_target(rows: dict) -> Target:
+  """Issue 19: value_and_grad over T = 10,000 frames on the tree within 1 GB: XLA's temp buffers
+  plus the arguments and outputs of the compiled program (memory_analysis: deterministic for
+  fixed versions; the process's RSS is listed beside it, never decides it)."""
+  title = "tree value_and_grad over T = 10,000 frames within 1 GB (default schedule, no remat)"
+  r = one(rows, kind="memory", schedule=DEFAULT, remat=False, T=10_000, backend="tree")
+  if not r:
+    return None, title
+  parts = [r[f"{k}_size_in_bytes"] for k in ("temp", "argument", "output")]
+  if min(parts) < 0:  # memory_analysis() gave nothing on this backend
+    return None, title
+  total, rss = sum(parts), r.get("rss_peak_bytes", -1)
+  return total <= GB, (
+    f"{title}: {fmt.nbytes(total)} (XLA temp {fmt.nbytes(parts[0])} + arguments + outputs;"
+    f" process RSS peak {fmt.nbytes(rss)}, not read)"
+  )

@@ -1,0 +1,63 @@
+"""The bench report's issue-19 target lines read the rows they name (synthetic rows: no bench).
+
+Each line is MET, MISSED or NOT MEASURED (None) from one run's rows; a row of another T, schedule
+or backend never decides it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.report.rows import distill
+from benchmarks.report.targets import memory_target, tree_targets
+
+MIB = 1024**2
+
+
+def _bench(name: str, seconds: float = 1.0, **extra) -> dict:
+  stats = {"min": seconds, "median": seconds, "rounds": 1}
+  return {"name": name, "fullname": name, "group": "g", "stats": stats, "extra_info": extra}
+
+
+def _memory(temp: int, t: int = 10_000, schedule: str = "auto", backend: str = "tree") -> dict:
+  return _bench(
+    f"mem-{t}-{schedule}-{backend}",
+    kind="memory",
+    impl="jaxid",
+    T=t,
+    schedule=schedule,
+    remat=False,
+    backend=backend,
+    temp_size_in_bytes=temp,
+    argument_size_in_bytes=10 * MIB,
+    output_size_in_bytes=10 * MIB,
+    rss_peak_bytes=2**31,
+  )
+
+
+@pytest.mark.parametrize(
+  ("temp", "verdict"), [(900 * MIB, True), (940 * MIB, False), (1500 * MIB, False)]
+)
+def test_memory_target_adds_temp_arguments_and_outputs_against_1_gb(temp, verdict):
+  # 900 MiB + 20 MiB = 965 MB <= 1e9 B; 940 MiB + 20 MiB = 1,006 MB > 1e9 B
+  ok, text = memory_target(distill({"benchmarks": [_memory(temp)]}))
+  assert ok is verdict, text
+  assert "XLA temp" in text
+
+
+@pytest.mark.parametrize(
+  "row", [_memory(1, t=5000), _memory(1, schedule="scan"), _memory(1, backend="mjx")]
+)
+def test_memory_target_is_not_measured_without_its_row(row):
+  ok, _ = memory_target(distill({"benchmarks": [row]}))
+  assert ok is None
+
+
+def test_myoleg_tree_cold_compile_target_reads_its_program():
+  row = _bench(
+    "compile-myo", 9.0, kind="compile", impl="jaxid-tree", program="myolegs-tree-batch32"
+  )
+  row["extra_info"].update(cache="cold", compile_s=3.5)
+  lines = {text.split(":")[0]: ok for ok, text in tree_targets(distill({"benchmarks": [row]}))}
+  assert lines["tree cold compile of myolegs-tree-batch32 <= 4 s"] is True
+  assert lines["tree cold compile of tree-single <= 2 s"] is None  # no row: not measured
