@@ -64,6 +64,13 @@ def run_pytest(mode: str, json_path: Path, extra: list[str], targets: list[str] 
   return subprocess.call(cmd, cwd=ROOT, env=env)
 
 
+def _write(path: Path, text: str) -> None:
+  """Write text to path atomically: a reader sees the old file or the new one, never a part."""
+  tmp = path.with_name(f".{path.name}.tmp")
+  tmp.write_text(text)
+  os.replace(tmp, path)
+
+
 def main(argv=None) -> int:
   parser = argparse.ArgumentParser(description="jaxid benchmarks and report")
   parser.add_argument("--ci", action="store_true", help="short run; print the report")
@@ -107,13 +114,13 @@ def main(argv=None) -> int:
   plot_note = plot.plot(rows, png_path)
   text = markdown.render(data, rows, checks, why, base, mode, png_path.name, plot_note, rc)
   md_path.parent.mkdir(parents=True, exist_ok=True)
-  md_path.write_text(text)
+  _write(md_path, text)
   print(f"benchmarks: wrote {md_path.relative_to(ROOT)} and {png_path.relative_to(ROOT)}")
   if args.ci:
     print(markdown.summary(text))
   if args.update_baseline and rc == 0:
     baseline[mode] = regress.entry(data, rows, mode)
-    BASELINE.write_text(json.dumps(baseline, indent=1, sort_keys=True) + "\n")
+    _write(BASELINE, json.dumps(baseline, indent=1, sort_keys=True) + "\n")
     print(f"benchmarks: this run is now the {mode} baseline ({BASELINE.relative_to(ROOT)})")
   elif args.update_baseline:
     print("benchmarks: baseline not updated: this run had failures", file=sys.stderr)

@@ -95,6 +95,8 @@ def compare(rows: dict, base_rows: dict) -> list[dict]:
     b = base_rows.get(name)
     if not b or not b.get("metric") or not r.get("metric") or b["metric"] <= 0:
       continue
+    if b.get("label", r["label"]) != r["label"]:  # the same test measuring something else now
+      continue  # (another T, B or program: e.g. the memory rows at 5,000 -> 10,000 frames)
     ratio = r["metric"] / b["metric"]
     norm = ratio if r["kind"] == "memory" else ratio / factor
     limit = LIMITS.get(r["kind"], 2.0)

@@ -1,4 +1,5 @@
-"""The bench report's issue-19 target lines read the rows they name (synthetic rows: no bench).
+"""The bench report: issue 19's target lines and the regression check read the rows they name
+(synthetic rows: no bench).
 
 Each line is MET, MISSED or NOT MEASURED (None) from one run's rows; a row of another T, schedule
 or backend never decides it.
@@ -61,3 +62,16 @@ def test_myoleg_tree_cold_compile_target_reads_its_program():
   lines = {text.split(":")[0]: ok for ok, text in tree_targets(distill({"benchmarks": [row]}))}
   assert lines["tree cold compile of myolegs-tree-batch32 <= 4 s"] is True
   assert lines["tree cold compile of tree-single <= 2 s"] is None  # no row: not measured
+
+
+def test_regression_check_skips_a_row_that_now_measures_another_t():
+  from benchmarks.report.regress import compare
+
+  now = distill({"benchmarks": [_memory(2_000_000, t=10_000)]})
+  name = next(iter(now))
+  base = {name: {"metric": 1_000_000, "unit": "B", "kind": "memory", "label": "x"}}
+  assert compare(now, base) == []  # label 'grad memory T=5000 ...' in the baseline: not judged
+  base[name]["label"] = now[name]["label"]
+  (check,) = compare(now, base)
+  assert check["over"]
+  assert check["ratio"] == 2.0
