@@ -73,7 +73,7 @@ def compile_probe(program: str, cache_dir: str) -> dict:
   from benchmarks.check import check, reference
   from benchmarks.common import f32, stack
   from jaxid.diagnostics import count_compiles
-  from jaxid.pipeline import TREE_XLA_OPTIONS
+  from jaxid.pipeline import XLA_OPTIONS
 
   t_import = time.perf_counter() - T0
   batch, outputs, schedule, model_name, backend, grad = PROGRAMS[program]
@@ -84,9 +84,8 @@ def compile_probe(program: str, cache_dir: str) -> dict:
 
   # tree-grad: jit(value_and_grad) of mean(joint_torques^2), as a training step compiles it
   loss = lambda tr: jax.numpy.mean(call(tr)["joint_torques"] ** 2)
-  # (the tree's: with the XLA options jaxid's own top-level call uses, as a caller passes them)
-  opts = {"compiler_options": TREE_XLA_OPTIONS} if backend == "tree" else {}
-  fn = jax.jit(jax.value_and_grad(loss), **opts) if grad else call
+  # with the XLA options jaxid's own top-level call uses, as a caller passes them
+  fn = jax.jit(jax.value_and_grad(loss), compiler_options=XLA_OPTIONS) if grad else call
   model = jaxid.load_model(model_name)
   model.mjx()  # the device model is built before timing
   trials = [jaxid.sample_trial(model, n_frames=200, seed=s) for s in range(max(batch, 1))[:4]]
@@ -158,9 +157,8 @@ def memory_probe(n_frames: int, remat: bool, mode: str, cache_dir: str, schedule
     return jnp.mean(out["joint_torques"] ** 2)
 
   backend = options.resolve_backend(model.mj_model, "auto")
-  # the tree's: with the XLA options jaxid's own top-level call uses, as a caller passes them
-  opts = {"compiler_options": jaxid.TREE_XLA_OPTIONS} if backend == "tree" else {}
-  vg = jax.jit(jax.value_and_grad(loss), **opts)
+  # with the XLA options jaxid's own top-level call uses, as a caller passes them
+  vg = jax.jit(jax.value_and_grad(loss), compiler_options=jaxid.XLA_OPTIONS)
   result = {"T": n_frames, "remat": remat, "mode": mode, "schedule": schedule, "backend": backend}
   if mode == "analyze":
     t0 = time.perf_counter()

@@ -107,8 +107,9 @@ def _jaxid_fn(gait, trial, outputs, schedule):
 def _jitted_fn(gait, trial, outputs, schedule):
   """The same call inside the caller's jit, as in an ML step: no per-call host work."""
   outs = OUTPUTS[outputs]
-  f = jax.jit(
-    lambda tr: jaxid.inverse_dynamics(gait, tr, outputs=outs, schedule=schedule, backend="mjx")
+  f = jax.jit(  # with jaxid's XLA options, as its docs tell a caller's jit to pass them
+    lambda tr: jaxid.inverse_dynamics(gait, tr, outputs=outs, schedule=schedule, backend="mjx"),
+    compiler_options=jaxid.XLA_OPTIONS,
   )
   return lambda: jax.block_until_ready(f(trial))
 

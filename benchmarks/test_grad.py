@@ -30,7 +30,7 @@ def value_and_grad(gait, schedule: str):
     )
     return jnp.mean(out["joint_torques"] ** 2)
 
-  return jax.jit(jax.value_and_grad(loss))
+  return jax.jit(jax.value_and_grad(loss), compiler_options=jaxid.XLA_OPTIONS)  # as the docs say
 
 
 def peer_loss(gait, trial) -> float:

@@ -1,8 +1,8 @@
 """The tree backend (jaxid.tree): forward one trial and batch, value_and_grad (MJX rows: test_forward.py).
 
 Rows share the groups of test_forward.py / test_grad.py so the report puts them beside the MJX
-and C rows; every row jits with jaxid.pipeline.TREE_XLA_OPTIONS (what a caller's jit passes to
-get jaxid's own top-level compile), compiles before timing, blocks on its outputs and checks its result
+and C rows; every row jits with jaxid.XLA_OPTIONS (what a caller's jit passes to get jaxid's own
+top-level compile), compiles before timing, blocks on its outputs and checks its result
 against MuJoCo C (benchmarks/check.py, the parity policy; gradients: the value and a finite
 difference of the tree forward in float64 along a random direction).
 """
@@ -19,7 +19,7 @@ from benchmarks import conftest as fx
 from benchmarks.check import check
 from benchmarks.common import CFG, bench, f32, first_call
 from jaxid.options import auto_schedule
-from jaxid.pipeline import TREE_XLA_OPTIONS
+from jaxid.pipeline import XLA_OPTIONS
 
 T = CFG.t_main
 BACKENDS = ("tree",)  # the MJX rows of the same groups are test_forward.py's
@@ -29,7 +29,7 @@ def _fn(gait, trial, backend, outputs=jaxid.TORQUES):
   # a caller's jit of the tree backend, with the XLA options jaxid's own top-level call uses
   f = jax.jit(
     lambda tr: jaxid.inverse_dynamics(gait, tr, outputs=outputs, backend=backend),
-    compiler_options=TREE_XLA_OPTIONS,
+    compiler_options=XLA_OPTIONS,
   )
   return lambda: jax.block_until_ready(f(trial))
 
@@ -84,7 +84,7 @@ def _loss(gait, backend):
 @pytest.mark.parametrize("batch", [1, 32])
 def test_value_and_grad_tree(benchmark, gait, batch):
   trial = fx.trial(T) if batch == 1 else fx.batch_trial(batch, T)
-  vg = jax.jit(jax.value_and_grad(_loss(gait, "tree")), compiler_options=TREE_XLA_OPTIONS)
+  vg = jax.jit(jax.value_and_grad(_loss(gait, "tree")), compiler_options=XLA_OPTIONS)
   x = f32(trial)
   fn = lambda: jax.block_until_ready(vg(x))
   first = first_call(fn)

@@ -16,9 +16,9 @@ equal jaxid's joint_torques to 1e-12). The measured kinematics are the same tria
 calibration error and noise applied to the hinge dofs only: the free joint's position and
 quaternion stay as they are, so the quaternion stays valid.
 
-The train step is one jax.jit: jax.vmap over the trials of a minibatch, jax.value_and_grad,
-an Optax Adam update, compiled with jaxid.TREE_XLA_OPTIONS (the tree backend's XLA option,
-which JAX takes on a top-level jit only: docs/performance.md). It compiles once; every later step, epoch and the held-out evaluation
+The train step is one jax.jit: jax.vmap over the trials of a minibatch, jax.value_and_grad, an Optax
+Adam update, compiled with jaxid.XLA_OPTIONS (jaxid's XLA option, which JAX takes on a top-level jit
+only: docs/performance.md). It compiles once; every later step, epoch and the held-out evaluation
 reuse that program. On CPU the compile dominates the run (see docs/ml.md).
 
   python examples/train_through_id.py             # train, print the loss per epoch
@@ -287,7 +287,7 @@ def bench(model, graphdef, params, opt_state, step, data: Batch, batch: int, rep
   def id_eager(tr):
     return jaxid.inverse_dynamics(model, tr, outputs=jaxid.TORQUES)
 
-  jit = functools.partial(jax.jit, compiler_options=jaxid.TREE_XLA_OPTIONS)
+  jit = functools.partial(jax.jit, compiler_options=jaxid.XLA_OPTIONS)
   id_fwd = jit(id_eager)
   loss_fwd = jit(lambda p, b: batch_loss(model, nnx.merge(graphdef, p), b, hinge)[0])
   grad_only = jit(jax.grad(lambda p, b: batch_loss(model, nnx.merge(graphdef, p), b, hinge)[0]))
@@ -357,7 +357,7 @@ def main(argv=None) -> dict:
   steps_per_epoch = cfg.n_train // cfg.batch
   graphdef, params, tx, opt_state = init(model, cfg, cfg.epochs * steps_per_epoch, dtype)
   step = jax.jit(
-    make_train_step(model, graphdef, tx, remat=a.remat), compiler_options=jaxid.TREE_XLA_OPTIONS
+    make_train_step(model, graphdef, tx, remat=a.remat), compiler_options=jaxid.XLA_OPTIONS
   )
   rng = np.random.default_rng(cfg.seed)
 

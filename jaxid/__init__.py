@@ -6,7 +6,7 @@ from jaxid.contract import ALL_OUTPUTS, TORQUES
 from jaxid.errors import InputError
 from jaxid.model import FOOT_NAMES, Model
 from jaxid.models import load_model, prune_for_inverse
-from jaxid.pipeline import TREE_XLA_OPTIONS, run_inverse_dynamics_jax
+from jaxid.pipeline import XLA_OPTIONS, run_inverse_dynamics_jax
 from jaxid.sample import sample_trial
 from jaxid.types import Kinematics, Loads, Trial
 from jaxid.validate import InputWarning
@@ -15,7 +15,7 @@ __all__ = [
   "ALL_OUTPUTS",
   "FOOT_NAMES",
   "TORQUES",
-  "TREE_XLA_OPTIONS",
+  "XLA_OPTIONS",
   "InputError",
   "InputWarning",
   "Kinematics",

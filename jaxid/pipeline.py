@@ -267,11 +267,11 @@ def trial_outputs(model: Model, trial: Trial, opts: Options) -> dict:
   return fn(trial.kinematics, trial.loads)
 
 
-# XLA:CPU's elemental emitters, not its MLIR fusion emitters, for the tree's program (compile
-# ~25 % shorter and faster runs; docs/performance.md). Per program, so MJX keeps XLA's defaults;
-# JAX takes it on a top-level jit only, so a caller's own jit passes it itself. A jaxlib without
-# the option refuses it by name (tests/test_tree.py compiles with it).
-TREE_XLA_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
+# XLA:CPU's elemental emitters, not its MLIR fusion emitters, for jaxid's programs: compile 25-40 %
+# shorter on both backends, runs as fast or faster (docs/performance.md). Per program: a caller's
+# other programs keep XLA's defaults. JAX takes it on a top-level jit only, so a caller's own jit
+# passes it itself. A jaxlib without the option refuses it by name (tests/test_tree.py).
+XLA_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 
 
 def checked_trial_outputs(model: Model, trial: Trial, opts: Options):
@@ -282,20 +282,20 @@ def checked_trial_outputs(model: Model, trial: Trial, opts: Options):
 
 _jit = functools.partial(jax.jit, static_argnames="opts")
 _JITS = {
-  (fn, tuned): _jit(fn, **({"compiler_options": TREE_XLA_OPTIONS} if tuned else {}))
+  (fn, tuned): _jit(fn, **({"compiler_options": XLA_OPTIONS} if tuned else {}))
   for fn in (trial_outputs, checked_trial_outputs)
   for tuned in (False, True)
 }
 
 
 def _compiled(fn, model: Model, trial: Trial, opts: Options):
-  """fn jitted; on the tree backend at the top level, with TREE_XLA_OPTIONS."""
+  """fn jitted; at the top level (no tracer among the arguments), with XLA_OPTIONS."""
   traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves((model, trial)))
-  return _JITS[fn, opts.backend == "tree" and not traced](model, trial, opts)
+  return _JITS[fn, not traced](model, trial, opts)
 
 
 def jit_trial_outputs(model: Model, trial: Trial, opts: Options) -> dict:
-  """trial_outputs compiled (the tree's top-level program with TREE_XLA_OPTIONS)."""
+  """trial_outputs compiled (a top-level call's program with XLA_OPTIONS)."""
   return _compiled(trial_outputs, model, trial, opts)
 
 

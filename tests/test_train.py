@@ -47,7 +47,7 @@ def run(example, gait_model):
   graphdef, params, tx, opt_state = example.init(gait_model, cfg, N_STEPS)
   step = jax.jit(
     chex.assert_max_traces(example.make_train_step(gait_model, graphdef, tx), n=1),
-    compiler_options=jaxid.TREE_XLA_OPTIONS,  # as the example's main() jits it
+    compiler_options=jaxid.XLA_OPTIONS,  # as the example's main() jits it
   )
   batch = jax.tree.map(jnp.asarray, data)
   params0 = params

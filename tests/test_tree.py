@@ -168,14 +168,14 @@ def test_auto_picks_tree_without_a_warning_on_the_bundled_model(gait, gait_trial
 # Transformations
 
 
-def test_top_level_tree_calls_compile_with_the_tree_xla_options(gait, gait_trial, monkeypatch):
-  """A concrete call on the tree backend runs the program compiled with TREE_XLA_OPTIONS (an
-  option this XLA knows: an unknown one raises "No such compile option"), with check_finite
-  too (checkify inside that jit); a traced call, and every MJX call, the plain one (JAX takes
-  compiler options on a top-level jit only)."""
+def test_top_level_calls_compile_with_the_xla_options(gait, gait_trial, monkeypatch):
+  """A concrete call runs the program compiled with XLA_OPTIONS (an option this XLA knows: an
+  unknown one raises "No such compile option"), on either backend and with check_finite too
+  (checkify inside that jit); a traced call the plain one (JAX takes compiler options on a
+  top-level jit only)."""
   from jaxid import pipeline
 
-  jax.jit(lambda x: x + 1, compiler_options=pipeline.TREE_XLA_OPTIONS).lower(1.0).compile()
+  jax.jit(lambda x: x + 1, compiler_options=pipeline.XLA_OPTIONS).lower(1.0).compile()
   used = []  # (checked, with the options) of each program run
   for (fn, tuned), real in list(pipeline._JITS.items()):
     key = (fn is pipeline.checked_trial_outputs, tuned)
@@ -191,7 +191,7 @@ def test_top_level_tree_calls_compile_with_the_tree_xla_options(gait, gait_trial
     gait, trial, outputs=("joint_torques",), backend="tree", validate=False, check_finite=True
   )["joint_torques"]
   call(trial, "mjx")
-  assert used == [(False, True), (False, False), (True, True), (False, False)]
+  assert used == [(False, True), (False, False), (True, True), (False, True)]
   assert np.array_equal(checked, eager)  # the checks change no bit of the same compile
   # two compiles of the same sums, ordered apart by at most ~an ulp of the largest partial sum
   # per body: 4 eps32 of the key's scale (compare.scales, ~1e3 N m here: ~5e-4 N m)

@@ -17,8 +17,8 @@ import pytest
 import jaxid
 from jaxid import contract
 
-# The tree's XLA option on each test's own jit, as docs/performance.md tells a caller to pass it.
-jit = functools.partial(jax.jit, compiler_options=jaxid.TREE_XLA_OPTIONS)
+# jaxid's XLA option on each test's own jit, as docs/performance.md tells a caller to pass it.
+jit = functools.partial(jax.jit, compiler_options=jaxid.XLA_OPTIONS)
 
 
 @pytest.fixture(scope="module")
