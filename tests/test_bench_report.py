@@ -75,3 +75,21 @@ def test_regression_check_skips_a_row_that_now_measures_another_t():
   (check,) = compare(now, base)
   assert check["over"]
   assert check["ratio"] == 2.0
+
+
+def test_a_tree_gradient_is_divided_by_the_tree_forward_not_the_mjx_one():
+  from benchmarks.report.rows import forward_of
+
+  kw = dict(kind="forward", T=200, B=1, outputs="torques", schedule="auto")
+  rows = distill(
+    {
+      "benchmarks": [
+        _bench("mjx-in-jit", 2.0, impl="jaxid-in-jit", **kw),
+        _bench("tree", 1.0, impl="jaxid-tree", **kw),
+        _bench("tree-grad", 3.0, impl="jaxid-tree", **{**kw, "kind": "grad"}),
+        _bench("mjx-grad", 9.0, impl="jaxid", **{**kw, "kind": "grad"}),
+      ]
+    }
+  )
+  assert forward_of(rows, rows["tree-grad"])["name"] == "tree"
+  assert forward_of(rows, rows["mjx-grad"])["name"] == "mjx-in-jit"

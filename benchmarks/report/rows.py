@@ -97,13 +97,15 @@ def one(rows: dict, **want) -> dict | None:
 
 
 def forward_of(rows: dict, g: dict) -> dict | None:
-  """The forward row matching a value_and_grad row: same model, B, T, outputs and schedule, in
-  the same run; the same call inside jit (what the gradient wraps) when measured, else the API
-  call."""
+  """The forward row matching a value_and_grad row: same model, backend, B, T, outputs and
+  schedule, in the same run; for MJX the same call inside jit (what the gradient wraps) when
+  measured, else the API call."""
   want = dict(
     model=g.get("model", BUNDLED), kind="forward", B=g["B"], T=g["T"], outputs=g["outputs"]
   )
   want["schedule"] = g["schedule"]
+  if g["impl"] != "jaxid":  # another backend's gradient (jaxid-tree): its own forward row
+    return one(rows, impl=g["impl"], **want)
   return one(rows, impl="jaxid-in-jit", **want) or one(rows, impl="jaxid", **want)
 
 
