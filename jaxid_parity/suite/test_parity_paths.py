@@ -6,9 +6,12 @@ on each schedule it lists (`candidate.schedules`: jaxid's scan, vmap, chunked an
 backend (`candidate.backends`, jaxid's options.BACKENDS without "auto"; a backend the candidate
 declares unable to run the model, `candidate.unsupported(mj_model, backend)`, is skipped with
 its reason), on one trial and on a
-batch of trials (leading axes B, T; jaxid: inverse_dynamics_batched), with remat and the finite
-checks off and on, every key at the harness's policy (1e-10 of the scale in float64, 1e-5 in
-float32). T = 2 * CHUNK + 3 frames: the scan and the chunked schedule really loop (three chunks,
+batch of trials (leading axes B, T; jaxid: inverse_dynamics_batched), every key at the harness's
+policy (1e-10 of the scale in float64, 1e-5 in float32). Variants: one trial plain and a batch
+with remat and the finite checks on, on every schedule; one trial with both on, on "auto" only.
+remat and the checks wrap the per-trial program the same way batched or not (a batch is that
+program under vmap), and every schedule's batch certifies them; the single-trial variant on each
+schedule compiled 12 more programs (~75 s of a 2-core CI run) for no path the others miss. T = 2 * CHUNK + 3 frames: the scan and the chunked schedule really loop (three chunks,
 the last one padded). One trial shape and one batch shape: each path compiles once per precision.
 On another --model (MyoLeg) only the plain single-trial variant runs (3 programs per precision):
 batching, remat and the finite checks do not depend on the model.
@@ -37,6 +40,14 @@ BACKENDS = tuple(b for b in getattr(jaxid.options, "BACKENDS", ("mjx",)) if b !=
 # (batched, remat, check_finite): one trial plain and with both options on, a batch with both on.
 VARIANTS = {"single": (False, False, False), "single-remat-checked": (False, True, True)}
 VARIANTS["batch-remat-checked"] = (True, True, True)
+# ids as "scan-mjx-single" (schedule-backend-variant); single-remat-checked on "auto" only
+CASES = [
+  pytest.param(s, b, v, id=f"{s}-{b}-{v}")
+  for s in SCHEDULES
+  for b in BACKENDS
+  for v in VARIANTS
+  if v != "single-remat-checked" or s == "auto"
+]
 LABEL = "path vs oracle"
 
 
@@ -101,17 +112,13 @@ def _run(harness, schedule, backend, variant):
   check()
 
 
-@pytest.mark.parametrize("variant", list(VARIANTS))
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("schedule", SCHEDULES)
+@pytest.mark.parametrize(("schedule", "backend", "variant"), CASES)
 def test_path_vs_oracle_f64(harness, schedule, backend, variant, x64):
   """float64: every key of this path equals MuJoCo C to 1e-10 of its scale."""
   _run(harness, schedule, backend, variant)
 
 
-@pytest.mark.parametrize("variant", list(VARIANTS))
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("schedule", SCHEDULES)
+@pytest.mark.parametrize(("schedule", "backend", "variant"), CASES)
 def test_path_vs_oracle_f32(harness, schedule, backend, variant):
   """float32: every key of this path equals MuJoCo C to 1e-5 of its scale."""
   _run(harness, schedule, backend, variant)
