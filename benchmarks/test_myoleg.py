@@ -1,11 +1,12 @@
 """MyoLeg (pruned, jaxid[myo]): the bundled model's rows on a real musculoskeletal model.
 
-Rows: the MuJoCo C peer loop, the legacy loop, jaxid on one trial (all outputs, torques), a
-batch of 32 (MJX, and the tree backend for issue 19's MyoLeg target), value_and_grad of the
-joint-torque loss, and compile (cold and warm cache, a fresh process each). Every row carries extra_info model="myolegs"; the report puts them in their
-own groups and states the MyoLeg targets (cold compile <= 8 s, vmap(32) >= 20x the C loop).
-Results are checked against MuJoCo C with the parity harness's policy (benchmarks/myo.py). The
-ci run keeps the rows the targets need, skipping the legacy and the gradient.
+Rows: the MuJoCo C peer loop, the legacy loop, jaxid on one trial (all outputs, torques), a batch of
+32 (MJX, and the tree backend for issue 19's MyoLeg target), value_and_grad of the joint-torque
+loss, and compile (cold and warm cache, a fresh process each). Every row carries extra_info
+model="myolegs"; the report puts them in their own groups and states the MyoLeg targets (cold
+compile <= 8 s, vmap(32) >= 20x the C loop). Results are checked against MuJoCo C with the parity
+harness's policy (benchmarks/myo.py). The ci run keeps the rows the targets need, skipping the
+legacy and the gradient.
 """
 
 from __future__ import annotations

@@ -1,19 +1,19 @@
 """Every execution path of the candidate against the MuJoCo C oracle, float64 and float32.
 
 A candidate that exposes `candidate.paths(mj_model, kinematics, loads, body_names, *, schedule,
-backend, remat, check_finite)` (jaxid's adapter does; jaxid_parity.mutants._paths too) is checked
-on each schedule it lists (`candidate.schedules`: jaxid's scan, vmap, chunked and auto) and each
+backend, remat, check_finite)` (jaxid's adapter does; jaxid_parity.mutants._paths too) is checked on
+each schedule it lists (`candidate.schedules`: jaxid's scan, vmap, chunked and auto) and each
 backend (`candidate.backends`, jaxid's options.BACKENDS without "auto"; a backend the candidate
-declares unable to run the model, `candidate.unsupported(mj_model, backend)`, is skipped with
-its reason), on one trial and on a
-batch of trials (leading axes B, T; jaxid: inverse_dynamics_batched), every key at the harness's
-policy (1e-10 of the scale in float64, 1e-5 in float32). Variants: one trial plain and a batch
-with remat and the finite checks on, on every schedule; one trial with both on, on "auto" only.
-remat and the checks wrap the per-trial program the same way batched or not (a batch is that
-program under vmap), and every schedule's batch certifies them; the single-trial variant on each
-schedule compiled 12 more programs (~75 s of a 2-core CI run) for no path the others miss. T = 2 * CHUNK + 3 frames: the scan and the chunked schedule really loop (three chunks,
-the last one padded). One trial shape and one batch shape: each path compiles once per precision.
-On another --model (MyoLeg) only the plain single-trial variant runs (3 programs per precision):
+declares unable to run the model, `candidate.unsupported(mj_model, backend)`, is skipped with its
+reason), on one trial and on a batch of trials (leading axes B, T; jaxid: inverse_dynamics_batched),
+every key at the harness's policy (1e-10 of the scale in float64, 1e-5 in float32). Variants: one
+trial plain and a batch with remat and the finite checks on, on every schedule; one trial with both
+on, on "auto" only. remat and the checks wrap the per-trial program the same way batched or not (a
+batch is that program under vmap), and every schedule's batch certifies them; the single-trial
+variant on each schedule compiled 12 more programs (~75 s of a 2-core CI run) for no path the others
+miss. T = 2 * CHUNK + 3 frames: the scan and the chunked schedule really loop (three chunks, the
+last one padded). One trial shape and one batch shape: each path compiles once per precision. On
+another --model (MyoLeg) only the plain single-trial variant runs (3 programs per precision):
 batching, remat and the finite checks do not depend on the model.
 """
 
