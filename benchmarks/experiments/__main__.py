@@ -1,9 +1,10 @@
-"""python -m benchmarks.experiments: the level-vectorised sweep against the scalar one.
+"""python -m benchmarks.experiments: the vectorised sweeps (level, soa) against the scalar one.
 
 One process, one sitting: for B = 1 and 32 trials of T = 200 frames (the bundled model's sample
 trials, float32, random foot-sized wrenches on every body), the forward torques and the
 value_and_grad of mean(tau^2) over every input, each jitted with jaxid.XLA_OPTIONS: trace +
-lower, XLA compile, best of 20 calls in us/frame, and the two sweeps' largest difference.
+lower, XLA compile, best of 20 calls in us/frame, and each sweep's largest difference from the
+scalar one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxid
-from benchmarks.experiments import level_rnea
+from benchmarks.experiments import level_rnea, soa_rnea
 from jaxid.tree import tree_of
 
 
@@ -49,10 +50,11 @@ def measure(fn, args) -> tuple[float, float, float, object]:
 def main() -> None:
   model = jaxid.load_model("gait_lowerbody")
   t = tree_of(model.mj_model)
-  p = level_rnea.plan(t)
+  p, soa = level_rnea.plan(t), soa_rnea.plan(t)
   sweeps = {
     "scalar": lambda *x: level_rnea.scalar_torques(t, *x),
     "level": lambda *x: level_rnea.torques(p, *x),
+    "soa": lambda *x: soa_rnea.torques(soa, *x),
   }
   print(f"{jax.devices()[0].device_kind}, jax {jax.__version__}; T = 200, float32")
   print("| sweep | program | B | trace + lower s | XLA compile s | us/frame |")
@@ -67,9 +69,11 @@ def main() -> None:
         lower, comp, run, out = measure(f, args)
         outs[name, prog] = out
         print(f"| {name} | {prog} | {batch} | {lower:.2f} | {comp:.2f} | {run:.3f} |", flush=True)
-    diff = np.max(np.abs(np.asarray(outs["scalar", "forward"]) - outs["level", "forward"]))
-    scale = np.max(np.abs(np.asarray(outs["scalar", "forward"])))
-    print(f"B = {batch}: forward torques differ by {diff:.2e} N m (scale {scale:.0f} N m)")
+    ref = np.asarray(outs["scalar", "forward"])
+    for name in list(sweeps)[1:]:
+      diff = np.max(np.abs(ref - np.asarray(outs[name, "forward"])))
+      scale = np.max(np.abs(ref))
+      print(f"B = {batch}: {name} torques differ by {diff:.2e} N m (scale {scale:.0f} N m)")
 
 
 if __name__ == "__main__":
