@@ -1,19 +1,16 @@
 """Experiment (issue 19): the tree RNEA over bodies, as structure-of-arrays scalars.
 
 The scalar sweep of jaxid.tree.rnea, with each scalar an (n, L) array instead of (L,): n the
-bodies of one tree level, L the frames. The sweep runs level by level instead of body by body,
-so a model with several bodies per level (two legs) emits fewer, wider ops. Every op is
-elementwise on equal shapes; rows move between levels by static slices only.
+bodies of one group, L the frames. A group is the bodies of one depth with the same parent group
+and the same joint types in the same order (two legs: each segment pair is a group), so the
+sweep runs group by group instead of body by body and emits fewer, wider ops, with no padding.
+Every op is elementwise on equal shapes; rows move between groups by static slices only.
 
-Padded dofs: a level has one dof block per joint slot (six for a free joint), each with a row
-for every body of the level. A body without a joint in a slot gets the identity (hinge angle 0)
-and a padding dof whose qvel and qacc are 0, so it adds exactly nothing; its torque is dropped.
-
-  - kinematics: per level, each slot's joint applied to all its bodies at once;
-  - cvel, cdof_dot = cvel x cdof (0 for a free joint's translations), cacc - gravity: per level,
-    block by block from the parent rows;
-  - cfrc = I cacc + cvel x* I cvel - ext, summed up the levels; tau = cdof . cfrc per block;
-  - hinge and slide joints, and free joints on bodies of the first level.
+  - kinematics: per group, each joint slot applied to all its bodies at once;
+  - cvel, cdof_dot = cvel x cdof (cvel before the joint; a free joint's rotations see its
+    translations, whose cdof_dot is 0), cacc - gravity: per group from the parent rows;
+  - cfrc = I cacc + cvel x* I cvel - ext, summed up the groups; tau = cdof . cfrc per dof block;
+  - hinge, slide, ball and free joints (a dof block: one dof of each body of a group).
 """
 
 from __future__ import annotations
@@ -24,68 +21,73 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxid.tree import scalar as s
-from jaxid.tree.constants import FREE, HINGE, SLIDE, Tree
+from jaxid.tree.constants import BALL, FREE, HINGE, SLIDE, Tree
 
 EYE = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
 ZERO = ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
 
 
-@dataclasses.dataclass(frozen=True)
-class Slot:
-  """One joint slot of one level: per body row its joint (None: the identity)."""
+NDOF = {HINGE: 1, SLIDE: 1, BALL: 3, FREE: 6}
 
-  joints: tuple  # (n_level,) Joint or None
-  free: bool  # all rows free joints (six dof blocks), else hinge / slide / None (one block)
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+  """Bodies with one parent group and one joint signature, swept as the rows of one array.
+
+  bodies: (n,) body ids; joints: per slot, (n,) Joint of one type; parent: the parent group (-1:
+  the world) and (n,) rows in it; children: per child group h, (h, (n,) tuples of rows in h)."""
+
+  bodies: tuple
+  types: tuple
+  joints: tuple
+  parent: tuple
+  children: tuple
 
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
-  """Static structure, per level l: bodies (n_l,) body ids, slots, parents (n_l,) parent rows
-  in level l - 1, children (n_l,) tuples of child rows in level l + 1. pad: (np,) the dof id of
-  each padded dof row in sweep order (-1: padding); back: (nv,) the padded row of each dof."""
+  """Static structure: groups in sweep order (parents first); pad: (nv,) the dof id of each row
+  of the sweep's dof blocks in sweep order; back: (nv,) the sweep row of each dof."""
 
   tree: Tree
-  bodies: tuple
-  slots: tuple
-  parents: tuple
-  children: tuple
+  groups: tuple
   pad: tuple
   back: tuple
 
 
 def plan(t: Tree) -> Plan:
-  """The Plan of a Tree (hinge, slide; free joints on first-level bodies)."""
+  """The Plan of a Tree: the bodies of each depth grouped by parent group and joint types."""
   nb = len(t.bodies)
   depth = [0] * nb
   for b in range(1, nb):
     depth[b] = depth[t.bodies[b].parent] + 1
-  levels = [[b for b in range(1, nb) if depth[b] == lv] for lv in range(1, max(depth) + 1)]
-  slots, pad = [], []
-  for lv, bodies in enumerate(levels):
-    level_slots = []
-    for k in range(max(len(t.bodies[b].joints) for b in bodies)):
-      joints = tuple(t.bodies[b].joints[k] if len(t.bodies[b].joints) > k else None
-                     for b in bodies)  # fmt: skip
-      types = {jn.type for jn in joints if jn is not None}
-      if not types <= {HINGE, SLIDE, FREE} or (FREE in types and lv > 0):
-        raise NotImplementedError(f"joint types {sorted(types)} here: the experiment has hinge, "
-                                  "slide, and free joints on first-level bodies")  # fmt: skip
-      free = FREE in types
-      if free and (types != {FREE} or None in joints):
-        raise NotImplementedError("a free joint beside other joints in one slot of a level")
-      level_slots.append(Slot(joints, free))
-      for i in range(6 if free else 1):
-        pad += [jn.dadr + i if jn is not None else -1 for jn in joints]
-    slots.append(tuple(level_slots))
-  row = {b: i for lv in levels for i, b in enumerate(lv)}
-  parents = [()] + [tuple(row[t.bodies[b].parent] for b in lv) for lv in levels[1:]]
-  children = [
-    tuple(tuple(row[c] for c in nxt if t.bodies[c].parent == b) for b in lv)
-    for lv, nxt in zip(levels, [*levels[1:], []])
-  ]
-  back = tuple(pad.index(d) for d in range(t.nv))
-  return Plan(t, tuple(map(tuple, levels)), tuple(slots), tuple(parents), tuple(children),
-              tuple(pad), back)  # fmt: skip
+  keys, group_of, row_of = {}, {0: -1}, {0: 0}
+  for b in sorted(range(1, nb), key=lambda b: depth[b]):
+    body = t.bodies[b]
+    types = tuple(jn.type for jn in body.joints)
+    if not set(types) <= set(NDOF):
+      raise NotImplementedError(f"joint types {types}: the experiment has hinge, slide, ball, free")
+    g = keys.setdefault((group_of[body.parent], types), len(keys))
+    group_of[b] = g
+  members = [[b for b in range(1, nb) if group_of[b] == g] for g in range(len(keys))]
+  for bodies in members:
+    row_of |= {b: i for i, b in enumerate(bodies)}
+  parent_of = {g: pg for (pg, _), g in keys.items()}
+  groups, pad = [], []
+  for g, bodies in enumerate(members):
+    types = next(ty for (pg, ty), h in keys.items() if h == g)
+    joints = tuple(tuple(t.bodies[b].joints[k] for b in bodies) for k in range(len(types)))
+    parent = (parent_of[g], tuple(row_of[t.bodies[b].parent] for b in bodies))
+    kids = tuple(
+      (h, tuple(tuple(row_of[c] for c in members[h] if t.bodies[c].parent == b) for b in bodies))
+      for h in range(len(members))
+      if parent_of[h] == g
+    )
+    groups.append(Group(tuple(bodies), types, joints, parent, kids))
+    for typ, js in zip(types, joints):
+      for k in range(NDOF[typ]):
+        pad += [jn.dadr + k for jn in js]
+  return Plan(t, tuple(groups), tuple(pad), tuple(pad.index(d) for d in range(t.nv)))
 
 
 def col(values, dt):
@@ -132,60 +134,64 @@ def spatial(f, x):
   return tuple(tuple(f(c) for c in part) for part in x)
 
 
-def _slot(slot: Slot, pos, rot, q, p0, dt):
-  """One joint slot applied to a level's frames: (pos, rot, cdof per dof block)."""
-  joints = slot.joints
+def _slot(typ, joints, pos, rot, q, p0, dt):
+  """One joint of each body of a group, all of type typ: (pos, rot, (anchor, axis or None))."""
   rows = lambda idx: select(idx, q)
-  if slot.free:  # translations, then rotations about the body's axes
+  if typ == FREE:
     xs = [rows([jn.qadr + i for jn in joints]) for i in range(3)]
-    root = [jn.qadr == 0 and p0 is not None for jn in joints]
-    pos = tuple(x - p if p is not None else x for x, p in zip(xs, p0 or (None,) * 3))
-    pos = tuple(s.mul(col([0.0 if r else 1.0 for r in root], dt), x) for x in pos)
+    keep = col([0.0 if jn.qadr == 0 and p0 is not None else 1.0 for jn in joints], dt)
+    pos = tuple(s.mul(keep, x - p if p is not None else x) for x, p in zip(xs, p0 or (None,) * 3))
     rot = s.quat_mat(tuple(rows([jn.qadr + 3 + i for jn in joints]) for i in range(4)))
-    lin = [tuple(float(i == j) for j in range(6)) for i in range(3, 6)]
-    ang = [(*ax, *s.cross(ax, s.vscale(-1.0, pos))) for ax in (s.column(rot, i) for i in range(3))]
-    return pos, rot, lin + ang
-  jpos = cols([jn.pos if jn else (0.0, 0.0, 0.0) for jn in joints], dt)
-  jaxis = cols([jn.axis if jn else (0.0, 0.0, 1.0) for jn in joints], dt)
+    return pos, rot, (pos, None)
+  jpos = cols([jn.pos for jn in joints], dt)
   anchor = s.vadd(s.matvec(rot, jpos), pos)  # xanchor = xmat jnt_pos + xpos
+  if typ == BALL:
+    rot = s.matmul(rot, s.quat_mat(tuple(rows([jn.qadr + i for jn in joints]) for i in range(4))))
+    return s.vsub(anchor, s.matvec(rot, jpos)), rot, (anchor, None)
+  jaxis = cols([jn.axis for jn in joints], dt)
   axis = s.matvec(rot, jaxis)  # xaxis = xmat jnt_axis
-  qpos0 = col([jn.qpos0[0] if jn else 0.0 for jn in joints], dt)
-  hinge = [jn is not None and jn.type == HINGE for jn in joints]
-  slide = [jn is not None and jn.type == SLIDE for jn in joints]
-  qrow = lambda mask: rows([jn.qadr if m else -1 for jn, m in zip(joints, mask)])
-  if any(hinge):  # angle 0 on other rows: R = I exactly
-    ang = s.sub(qrow(hinge), s.mul(col(hinge, dt), qpos0))
-    rot = s.matmul(rot, s.axis_angle_mat(jaxis, jnp.cos(ang), jnp.sin(ang)))
-    pos = s.vsub(anchor, s.matvec(rot, jpos))  # rotate about the anchor
-  if any(slide):  # 0 on other rows
-    pos = s.vadd(pos, s.vscale(s.sub(qrow(slide), s.mul(col(slide, dt), qpos0)), axis))
-  h = col(hinge, dt)
-  ang = s.vscale(h, axis)  # hinge: [a, a x -anchor]; slide: [0, a]
-  lin = s.vadd(s.cross(ang, s.vscale(-1.0, anchor)), s.vscale(s.sub(1.0, h), axis))
-  return pos, rot, [(*ang, *lin)]
+  ang = s.sub(rows([jn.qadr for jn in joints]), col([jn.qpos0[0] for jn in joints], dt))
+  if typ == SLIDE:
+    return s.vadd(pos, s.vscale(ang, axis)), rot, (anchor, axis)
+  rot = s.matmul(rot, s.axis_angle_mat(jaxis, *s.barrier((jnp.cos(ang), jnp.sin(ang)))))
+  return s.vsub(anchor, s.matvec(rot, jpos)), rot, (anchor, axis)  # rotate about the anchor
+
+
+def _cdof(typ, frame, rot):
+  """The cdof (6 scalars) of each dof block of one joint slot; rot: the body's final xmat."""
+  anchor, axis = frame
+  if typ == HINGE:  # [a, a x (p0 - anchor)]
+    return [(*axis, *s.cross(axis, s.vscale(-1.0, anchor)))]
+  if typ == SLIDE:
+    return [(0.0, 0.0, 0.0, *axis)]
+  lin = [tuple(float(i == j) for j in range(6)) for i in range(3, 6)] if typ == FREE else []
+  axes = (s.column(rot, i) for i in range(3))  # rotations about the body's axes
+  return lin + [(*ax, *s.cross(ax, s.vscale(-1.0, anchor))) for ax in axes]
 
 
 def kinematics(p: Plan, q):
-  """Per level: xmat (3 x 3 of (n_l, L)), xipos (3), cdof per dof block (6 of (n_l, L))."""
+  """Per group: xpos, xmat (3 x 3 of (n, L)), xipos (3), cdof per dof block (6 of (n, L))."""
   t, dt = p.tree, q.dtype
   p0 = tuple(q[i : i + 1] for i in range(3)) if t.free_root else None
-  out, pos, rot = [], None, None
-  for lv, level in enumerate(p.bodies):
-    bodies = [t.bodies[b] for b in level]
-    if lv == 0:
+  out = []
+  for g in p.groups:
+    bodies = [t.bodies[b] for b in g.bodies]
+    pg, prow = g.parent
+    if pg < 0:
       ppos, prot = (0.0, 0.0, 0.0), EYE
     else:
-      up = lambda x, lv=lv: select(p.parents[lv], x)
-      ppos, prot = tuple(map(up, pos)), tuple(tuple(map(up, r)) for r in rot)
+      up = lambda x, prow=prow: select(prow, x)
+      ppos, prot = tuple(map(up, out[pg][0])), tuple(tuple(map(up, r)) for r in out[pg][1])
     brot = np.array([b.rot for b in bodies])
     pos = s.vadd(ppos, s.matvec(prot, cols([b.pos for b in bodies], dt)))
     rot = s.matmul(prot, tuple(cols(brot[:, i], dt) for i in range(3)))
-    cdofs = []
-    for slot in p.slots[lv]:
-      pos, rot, cd = s.barrier(_slot(slot, pos, rot, q, p0, dt))
-      cdofs += cd
+    frames = []
+    for typ, joints in zip(g.types, g.joints):
+      pos, rot, frame = s.barrier(_slot(typ, joints, pos, rot, q, p0, dt))
+      frames.append(frame)
+    cdofs = [c for typ, frame in zip(g.types, frames) for c in _cdof(typ, frame, rot)]
     xipos = s.vadd(pos, s.matvec(rot, cols([b.ipos for b in bodies], dt)))
-    out.append(s.barrier((rot, xipos, cdofs)))
+    out.append(s.barrier((pos, rot, xipos, cdofs)))
   return out
 
 
@@ -209,31 +215,33 @@ def torques(p: Plan, q, v, a, xfrc):
 
   q (nq, L), v, a (nv, L); xfrc (nbody, 6, L) wrenches [f, tau] at xipos."""
   t, dt = p.tree, q.dtype
-  levels = kinematics(p, q)
-  vp, ap = select(p.pad, v), select(p.pad, a)  # padded dofs: 0 on padding rows
-  nets, cdofs, off = [], [], 0
-  vel = acc = None
-  for lv, (xmat, xipos, cd_level) in enumerate(levels):
-    n = len(p.bodies[lv])
-    if lv == 0:
+  poses = kinematics(p, q)
+  vp, ap = select(p.pad, v), select(p.pad, a)  # the dofs in sweep order
+  moving, nets, off = [], [], 0
+  for g, (_, xmat, xipos, cdofs) in zip(p.groups, poses):
+    n = len(g.bodies)
+    pg, prow = g.parent
+    if pg < 0:
       vel, acc = ZERO, ((0.0, 0.0, 0.0), s.vscale(-1.0, t.gravity))  # cacc_world = [0, -g]
     else:
-      vel, acc = (spatial(lambda x, lv=lv: select(p.parents[lv], x), y) for y in (vel, acc))
-    blocks = [(sl.free, k) for sl in p.slots[lv] for k in range(6 if sl.free else 1)]
-    before = vel
-    for (free, k), cd in zip(blocks, cd_level):
-      vb, ab = vp[off : off + n], ap[off : off + n]
-      off += n
-      cd = (cd[:3], cd[3:])
-      if not (free and k > 3):  # a free joint's rotations all see cvel after its translations
-        before = vel
-      term = spatial(lambda c, ab=ab: s.mul(ab, c), cd)  # cacc += cdof qacc + cdof_dot qvel
-      if not (free and k < 3):  # cdof_dot = cvel x cdof
-        term = sadd(term, spatial(lambda c, vb=vb: s.mul(vb, c), motion_cross(before, cd)))
-      vel, acc = sadd(vel, spatial(lambda c, vb=vb: s.mul(vb, c), cd)), sadd(acc, term)
-      cdofs.append(cd)
+      vel, acc = (spatial(lambda x, prow=prow: select(prow, x), y) for y in moving[pg])
+    blocks = iter(cdofs)
+    for typ in g.types:
+      before = vel  # cdof_dot = cvel x cdof, cvel before this joint
+      for k in range(NDOF[typ]):
+        vb, ab = vp[off : off + n], ap[off : off + n]
+        off += n
+        cd = next(blocks)
+        cd = (cd[:3], cd[3:])
+        if typ == FREE and k == 3:  # a free joint's rotations see its translations' cvel
+          before = vel
+        term = spatial(lambda c, ab=ab: s.mul(ab, c), cd)  # cacc += cdof qacc + cdof_dot qvel
+        if not (typ == FREE and k < 3):  # a translation's cdof_dot is 0
+          term = sadd(term, spatial(lambda c, vb=vb: s.mul(vb, c), motion_cross(before, cd)))
+        vel, acc = sadd(vel, spatial(lambda c, vb=vb: s.mul(vb, c), cd)), sadd(acc, term)
     vel, acc = s.barrier((vel, acc))
-    bodies = [t.bodies[b] for b in p.bodies[lv]]
+    moving.append((vel, acc))
+    bodies = [t.bodies[b] for b in g.bodies]
     irot = np.array([b.irot for b in bodies])
     r = s.barrier(s.matmul(xmat, tuple(cols(irot[:, i], dt) for i in range(3))))  # ximat
     inertia = cols([b.inertia for b in bodies], dt)
@@ -253,20 +261,17 @@ def torques(p: Plan, q, v, a, xfrc):
     iv = s.barrier(inert_mul(vel))
     f = sadd(inert_mul(acc), force_cross(vel, iv))
     # the wrench [f, tau] at xipos is the spatial force (tau + c x f, f) about the origin
-    xf = [select(p.bodies[lv], xfrc[:, k]) for k in range(6)]
+    xf = [select(g.bodies, xfrc[:, k]) for k in range(6)]
     ext = (s.vadd(tuple(xf[3:]), s.cross(xipos, tuple(xf[:3]))), tuple(xf[:3]))
     nets.append(s.barrier(tuple(s.vsub(x, y) for x, y in zip(f, ext))))
-  taus, cfrc = [None] * len(levels), None
-  for lv in range(len(levels) - 1, -1, -1):  # cfrc = net + the children's cfrc
-    if cfrc is not None:
-      cfrc = sadd(nets[lv], spatial(lambda x, lv=lv: gather_sum(p.children[lv], x), cfrc))
-    else:
-      cfrc = nets[lv]
-    cfrc = s.barrier(cfrc)
-    nblk = sum(6 if sl.free else 1 for sl in p.slots[lv])
-    first = sum(6 if sl.free else 1 for lvs in p.slots[:lv] for sl in lvs)
-    taus[lv] = [
-      s.add(s.dot(cd[0], cfrc[0]), s.dot(cd[1], cfrc[1])) for cd in cdofs[first : first + nblk]
-    ]  # tau = cdof . cfrc
-  tau = jnp.concatenate([x for level in taus for x in level])
-  return select(p.back, tau)
+  cfrc = [None] * len(p.groups)
+  for i in range(len(p.groups) - 1, -1, -1):  # cfrc = net + the children's cfrc
+    kids = (
+      spatial(lambda x, rows=rows: gather_sum(rows, x), cfrc[h]) for h, rows in p.groups[i].children
+    )
+    cfrc[i] = s.barrier(sadd(nets[i], *kids))
+  tau = []  # tau = cdof . cfrc per dof block
+  for g, (_, _, _, cdofs), f in zip(p.groups, poses, cfrc):
+    shape = (len(g.bodies), q.shape[-1])
+    tau += [jnp.broadcast_to(s.add(s.dot(c[:3], f[0]), s.dot(c[3:], f[1])), shape) for c in cdofs]
+  return select(p.back, jnp.concatenate(tau))
