@@ -13,7 +13,7 @@ import mujoco
 import numpy as np
 import pytest
 from myo_support import random_states
-from test_tree_random import models
+from test_tree_random import _trial, models
 
 import jaxid
 from benchmarks.experiments import level_rnea, soa_rnea
@@ -38,7 +38,7 @@ def check(mod, t, *args) -> None:
   want = np.asarray(jax.jit(lambda *x: level_rnea.scalar_torques(t, *x))(*args))
   got = np.asarray(jax.jit(lambda *x: mod.torques(mod.plan(t), *x))(*args))
   scale = np.max(np.abs(want))
-  assert scale > 10.0  # the wrenches and the motion reach every dof
+  assert scale > 10.0  # the wrenches and the motion reach every dof (random trees: ~1e2 N m)
   np.testing.assert_allclose(got, want, rtol=0, atol=1e-10 * scale)
 
 
@@ -57,8 +57,11 @@ def test_vectorised_sweep_matches_scalar(x64, sweep, model):
 @hypothesis.given(models())
 def test_soa_sweep_matches_scalar_on_random_trees(xml):
   """Hinge, slide, ball and free joints, several bodies per depth, non-z gravity."""
+  m = mujoco.MjModel.from_xml_string(xml)
+  feet = jaxid.model.from_mj_model(m).body_ids
+  k = _trial(m, feet, np.random.default_rng(len(xml))).kinematics  # random ball/free rotations
   with jax.enable_x64(True):
-    check(soa_rnea, *states(mujoco.MjModel.from_xml_string(xml)))
+    check(soa_rnea, *states(m, k))
 
 
 def test_level_sweep_refuses_ball_joints():

@@ -22,8 +22,8 @@ import numpy as np
 
 from jaxid.tree import scalar as s
 from jaxid.tree.constants import BALL, FREE, HINGE, SLIDE, Tree
+from jaxid.tree.rnea import EYE, force_cross, motion_cross, sadd
 
-EYE = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
 ZERO = ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
 
 
@@ -193,21 +193,6 @@ def kinematics(p: Plan, q):
     xipos = s.vadd(pos, s.matvec(rot, cols([b.ipos for b in bodies], dt)))
     out.append(s.barrier((pos, rot, xipos, cdofs)))
   return out
-
-
-def motion_cross(v, u):
-  """v x u for spatial motions (rot, lin)."""
-  return (s.cross(v[0], u[0]), s.vadd(s.cross(v[0], u[1]), s.cross(v[1], u[0])))
-
-
-def force_cross(v, f):
-  """v x* f for a spatial motion v and a force f (rot, lin)."""
-  return (s.vadd(s.cross(v[0], f[0]), s.cross(v[1], f[1])), s.cross(v[0], f[1]))
-
-
-def sadd(*xs):
-  """Sum of spatial vectors."""
-  return tuple(s.vadd(*parts) for parts in zip(*xs))
 
 
 def torques(p: Plan, q, v, a, xfrc):
