@@ -1,6 +1,8 @@
-"""The vectorised sweep experiments (benchmarks/experiments) equal the scalar tree sweep.
+"""The vectorised sweeps equal the scalar (body-by-body) tree sweep of jaxid.tree.rnea.
 
-They are not backends; this keeps their figures in docs/performance.md reproducible. float64:
+soa_rnea is jaxid.tree.groups (the tree backend's default sweep) without the armature, passive
+and constraint terms; level_rnea is an experiment, kept so docs/performance.md's figures stay
+reproducible; the last test compares the tree frame's two sweeps on every output. float64:
 the sweeps sum in different orders, so they differ by round-off only, bounded at 1e-10 of the
 torques' scale (about 2e-7 N m on the bundled model's and MyoLeg's ~2,000 N m), as the parity
 harness bounds float64; the random trees are tests/test_tree_random.py's."""
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import hypothesis
 import jax
+import jax.numpy as jnp
 import mujoco
 import numpy as np
 import pytest
@@ -17,7 +20,8 @@ from test_tree_random import _trial, models
 
 import jaxid
 from benchmarks.experiments import level_rnea, soa_rnea
-from jaxid.tree import tree_of
+from jaxid import contract
+from jaxid.tree import frame, tree_of
 
 SWEEPS = {"level": level_rnea, "soa": soa_rnea}
 
@@ -70,3 +74,38 @@ def test_level_sweep_refuses_ball_joints():
   )
   with pytest.raises(NotImplementedError, match="hinge and free"):
     level_rnea.plan(tree_of(m))
+
+
+def test_frame_sweeps_agree_on_every_output(x64):
+  """jaxid.tree.frame with sweep "groups" (the default) and "bodies": every contract output of
+  a sample trial, float64, within 1e-10 of each output's scale (torques ~1e3 N m: 1e-7 N m)."""
+  model = jaxid.load_model("gait_lowerbody")
+  t = tree_of(model.mj_model)
+  tr = jaxid.sample_trial(model, n_frames=16, seed=3)
+  kin, ld = jax.tree.map(lambda x: np.asarray(x, np.float64), (tr.kinematics, tr.loads))
+  run = lambda sweep: jax.jit(lambda k, d: frame(t, k, d, model.body_ids, sweep=sweep))(kin, ld)
+  want, got = run("bodies"), run("groups")
+  assert set(want) == set(got) == set(contract.ALL_OUTPUTS)
+  for key, w in want.items():
+    scale = max(float(np.max(np.abs(w))), 1.0)
+    np.testing.assert_allclose(got[key], w, rtol=0, atol=1e-10 * scale, err_msg=key)
+
+
+def test_auto_sweep_runs_groups_and_differentiates_through_bodies(x64):
+  """The default sweep: its forward is the groups' program (not the bodies', whose float64
+  round-off differs), its value_and_grad the bodies' (equal to the last bit: one program)."""
+  model = jaxid.load_model("gait_lowerbody")
+  t = tree_of(model.mj_model)
+  tr = jaxid.sample_trial(model, n_frames=8, seed=2)
+  kin, ld = jax.tree.map(lambda x: np.asarray(x, np.float64), (tr.kinematics, tr.loads))
+  tau = lambda sweep: (
+    lambda k, d: frame(t, k, d, model.body_ids, jaxid.TORQUES, sweep=sweep)["joint_torques"]
+  )
+  fwd = {sw: np.asarray(jax.jit(tau(sw))(kin, ld)) for sw in ("auto", "groups", "bodies")}
+  np.testing.assert_array_equal(fwd["auto"], fwd["groups"])
+  assert np.any(fwd["auto"] != fwd["bodies"])  # else the test could not tell the two apart
+  vg = lambda sw: jax.jit(jax.value_and_grad(lambda k, d: jnp.sum(tau(sw)(k, d) ** 2)))(kin, ld)
+  want, got = vg("bodies"), vg("auto")
+  jax.tree.map(np.testing.assert_array_equal, got, want)
+  with pytest.raises(ValueError, match="sweep: expected one of"):
+    frame(t, kin, ld, model.body_ids, sweep="levels")

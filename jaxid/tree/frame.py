@@ -9,11 +9,12 @@ jaxid.contract.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import mujoco
 
 from jaxid import contract
-from jaxid.tree import passive, rnea
+from jaxid.tree import groups, passive, rnea
 from jaxid.tree import scalar as s
 from jaxid.tree.constants import Tree
 from jaxid.types import Kinematics, Loads
@@ -25,13 +26,17 @@ def unstack(x) -> list:
 
 
 def joint_forces(t: Tree, pose, q, v, a) -> list:
-  """qfrc_inverse: (nv,) scalars."""
+  """qfrc_inverse: (nv,) scalars (the body-by-body sweep)."""
   frc = rnea.body_forces(t, pose, v, a)
-  out = rnea.project(pose, rnea.subtree_sum(t, frc))
+  return _qfrc(t, rnea.project(pose, rnea.subtree_sum(t, frc)), q, v, a)
+
+
+def _qfrc(t: Tree, rne, q, v, a) -> list:
+  """qfrc_inverse = rne + armature qacc - passive - constraint: (nv,) scalars."""
   pas = passive.passive(t, q, v)
   con = passive.constraint(t, q, v, a)
   return [s.add(o, s.mul(arm, ad), s.neg(p), s.neg(c))
-          for o, arm, ad, p, c in zip(out, t.armature, a, pas, con)]  # fmt: skip
+          for o, arm, ad, p, c in zip(rne, t.armature, a, pas, con)]  # fmt: skip
 
 
 def mass_matrix(t: Tree, pose) -> list:
@@ -42,12 +47,48 @@ def mass_matrix(t: Tree, pose) -> list:
   return m
 
 
-def frame(t: Tree, kin: Kinematics, loads: Loads, body_ids, outputs=contract.ALL_OUTPUTS) -> dict:
+# frame()'s default sweep. "auto": the groups' program, differentiated through the bodies'. On
+# the 2-core VM (docs/performance.md) the groups' forward runs 1.4-1.6x faster and compiles
+# 1.3-1.5x faster, but its reverse pass ran 1.3x (one trial) to 2.9x (B = 32) slower.
+SWEEP = "auto"
+SWEEPS = ("auto", "groups", "bodies")
+
+
+def frame(
+  t: Tree, kin: Kinematics, loads: Loads, body_ids, outputs=contract.ALL_OUTPUTS, sweep=None
+) -> dict:
   """The requested outputs of one frame, kin.qpos (nq,), kin.qvel, kin.qacc (nv,), or of many
-  at once with any leading frame axes (..., nq): every scalar of the sweep is then (...,)."""
+  at once with any leading frame axes (..., nq): every scalar of the sweep is then (...,).
+  sweep: "groups" (jaxid.tree.groups: bodies of a depth side by side), "bodies" (rnea), or
+  "auto" (groups, with the bodies' derivatives: a custom_jvp); by default SWEEP."""
+  sweep = sweep or SWEEP
+  if sweep not in SWEEPS:
+    raise ValueError(f"sweep: expected one of {SWEEPS}, got {sweep!r}")
+  if sweep != "auto":
+    return _frame(t, kin, loads, body_ids, outputs, sweep)
+
+  @jax.custom_jvp
+  def run(kin, loads):
+    return _frame(t, kin, loads, body_ids, outputs, "groups")
+
+  @run.defjvp
+  def _(primals, tangents):  # the same function (tests/test_level_rnea.py), its own JVP
+    return jax.jvp(lambda k, d: _frame(t, k, d, body_ids, outputs, "bodies"), primals, tangents)
+
+  return run(kin, loads)
+
+
+def _frame(t: Tree, kin: Kinematics, loads: Loads, body_ids, outputs, sweep: str) -> dict:
+  """frame() with one sweep, "groups" or "bodies"."""
   like = kin.qvel[..., 0] if t.nv else kin.qpos[..., 0]
   q, v, a = unstack(kin.qpos), unstack(kin.qvel), unstack(kin.qacc)
-  pose = rnea.kinematics(t, q)
+  lanes = lambda x: jnp.moveaxis(x, -1, 0)  # (..., n) -> (n, ...)
+  if sweep == "groups":
+    plan = groups.plan(t)
+    poses = groups.kinematics(plan, lanes(kin.qpos))
+    pose = groups.pose(plan, poses, lanes(kin.qpos))
+  else:
+    pose = rnea.kinematics(t, q)
   pos = lambda p: s.stack(s.vadd(p, pose.p0), like)  # (..., 3) world position
   out = {}
   feet = {}
@@ -65,11 +106,25 @@ def frame(t: Tree, kin: Kinematics, loads: Loads, body_ids, outputs=contract.ALL
   for side, b in zip(contract.SIDES, body_ids):
     xfrc = xfrc.at[..., b, :].add(feet[side]["wrench"])
   want = lambda *ks: any(k in outputs for k in ks)
-  if want("joint_forces", "joint_torques", "residuals"):
+  if want("joint_forces", "joint_torques", "residuals") and sweep == "groups":
+    # tau = rne(f - ext) + armature qacc - passive - constraint, one sweep when qfrc is not asked
+    va, aa = lanes(kin.qvel), lanes(kin.qacc)
+    sweep_ = lambda nets: groups.project(plan, poses, groups.subtree_sum(plan, nets))
+    frc = groups.body_forces(plan, poses, va, aa)
+    ext = groups.wrenches(plan, poses, jnp.moveaxis(xfrc, (-2, -1), (0, 1)))
+    if "joint_forces" in outputs:
+      qfrc = _qfrc(t, sweep_(frc), q, v, a)
+      out["joint_forces"] = s.stack(qfrc, like)
+      tau = [s.sub(x, y) for x, y in zip(qfrc, sweep_(ext))]
+    else:
+      tau = _qfrc(
+        t, sweep_([tuple(s.vsub(x, y) for x, y in zip(f, e)) for f, e in zip(frc, ext)]), q, v, a
+      )
+    tau = s.stack(tau, like)
+  elif want("joint_forces", "joint_torques", "residuals"):
     qfrc = joint_forces(t, pose, q, v, a)
     if "joint_forces" in outputs:
       out["joint_forces"] = s.stack(qfrc, like)
-  if want("joint_torques", "residuals"):
     # J' xfrc: the wrench [f, tau] at xipos is the spatial force (tau + c x f, f) about p0
     ext = [(rnea.ZERO3, rnea.ZERO3)] * len(t.bodies)
     for b in range(1, len(t.bodies)):
@@ -77,10 +132,10 @@ def frame(t: Tree, kin: Kinematics, loads: Loads, body_ids, outputs=contract.ALL
       ext[b] = (s.vadd(tau, s.cross(pose.xipos[b], f)), tuple(f))
     jx = rnea.project(pose, rnea.subtree_sum(t, ext))
     tau = s.stack([s.sub(x, y) for x, y in zip(qfrc, jx)], like)
-    if "joint_torques" in outputs:
-      out["joint_torques"] = tau
-    if "residuals" in outputs:
-      out["residuals"] = tau[..., :6]
+  if "joint_torques" in outputs:
+    out["joint_torques"] = tau
+  if "residuals" in outputs:
+    out["residuals"] = tau[..., :6]
   out |= contract.foot_outputs(feet, outputs)
   if "contact_force" in outputs:
     out["contact_force"] = contact_force(t, pose, xfrc, like)
