@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hypothesis
 import jax
-import jax.numpy as jnp
 import mujoco
 import numpy as np
 import pytest
@@ -89,23 +88,6 @@ def test_frame_sweeps_agree_on_every_output(x64):
   for key, w in want.items():
     scale = max(float(np.max(np.abs(w))), 1.0)
     np.testing.assert_allclose(got[key], w, rtol=0, atol=1e-10 * scale, err_msg=key)
-
-
-def test_auto_sweep_runs_groups_and_differentiates_through_bodies(x64):
-  """The default sweep: its forward is the groups' program (not the bodies', whose float64
-  round-off differs), its value_and_grad the bodies' (equal to the last bit: one program)."""
-  model = jaxid.load_model("gait_lowerbody")
-  t = tree_of(model.mj_model)
-  tr = jaxid.sample_trial(model, n_frames=8, seed=2)
-  kin, ld = jax.tree.map(lambda x: np.asarray(x, np.float64), (tr.kinematics, tr.loads))
-  tau = lambda sweep: (
-    lambda k, d: frame(t, k, d, model.body_ids, jaxid.TORQUES, sweep=sweep)["joint_torques"]
-  )
-  fwd = {sw: np.asarray(jax.jit(tau(sw))(kin, ld)) for sw in ("auto", "groups", "bodies")}
-  np.testing.assert_array_equal(fwd["auto"], fwd["groups"])
-  assert np.any(fwd["auto"] != fwd["bodies"])  # else the test could not tell the two apart
-  vg = lambda sw: jax.jit(jax.value_and_grad(lambda k, d: jnp.sum(tau(sw)(k, d) ** 2)))(kin, ld)
-  want, got = vg("bodies"), vg("auto")
-  jax.tree.map(np.testing.assert_array_equal, got, want)
+  assert np.any(got["joint_torques"] != want["joint_torques"])  # two programs, not one
   with pytest.raises(ValueError, match="sweep: expected one of"):
     frame(t, kin, ld, model.body_ids, sweep="levels")

@@ -1,6 +1,5 @@
-"""python -m benchmarks.experiments.sweeps: the tree frame's sweeps (jaxid.tree.frame.SWEEPS):
-bodies (rnea), groups (jaxid.tree.groups) and auto (groups differentiated through bodies, the
-default), in one process and one sitting.
+"""python -m benchmarks.experiments.sweeps: the tree frame's sweeps (jaxid.tree.frame.SWEEPS),
+bodies (rnea) against groups (jaxid.tree.groups, the default), in one process and one sitting.
 
 Bundled model, float32, T = 200 frames of sample trials: the torques of one trial, every output
 of one trial, the torques of B = 32 trials, and value_and_grad of mean(tau^2) over the trial,
@@ -34,7 +33,7 @@ def main() -> None:
   for batch in (1, 32):
     trial = f32(trials[0] if batch == 1 else stack([trials[i % 4] for i in range(batch)]))
     compiled, times = {}, {}
-    for sweep in ("bodies", "groups", "auto"):
+    for sweep in ("bodies", "groups"):
 
       def run(tr, outputs=jaxid.TORQUES):
         return jaxid.inverse_dynamics(model, tr, outputs=outputs, backend="tree")

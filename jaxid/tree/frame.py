@@ -9,7 +9,6 @@ jaxid.contract.
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import mujoco
 
@@ -47,11 +46,11 @@ def mass_matrix(t: Tree, pose) -> list:
   return m
 
 
-# frame()'s default sweep. "auto": the groups' program, differentiated through the bodies'. On
-# the 2-core VM (docs/performance.md) the groups' forward runs 1.4-1.6x faster and compiles
-# 1.3-1.5x faster, but its reverse pass ran 1.3x (one trial) to 2.9x (B = 32) slower.
-SWEEP = "auto"
-SWEEPS = ("auto", "groups", "bodies")
+# frame()'s default sweep; "bodies" is the reference it is tested against (docs/performance.md:
+# on the 2-core VM the groups' forward and gradient compile 1.3-1.5x faster and run as fast or
+# faster; benchmarks/experiments/sweeps.py compares them)
+SWEEP = "groups"
+SWEEPS = ("groups", "bodies")
 
 
 def frame(
@@ -59,23 +58,12 @@ def frame(
 ) -> dict:
   """The requested outputs of one frame, kin.qpos (nq,), kin.qvel, kin.qacc (nv,), or of many
   at once with any leading frame axes (..., nq): every scalar of the sweep is then (...,).
-  sweep: "groups" (jaxid.tree.groups: bodies of a depth side by side), "bodies" (rnea), or
-  "auto" (groups, with the bodies' derivatives: a custom_jvp); by default SWEEP."""
+  sweep: "groups" (jaxid.tree.groups: bodies of a depth side by side) or "bodies" (rnea, body
+  by body); by default SWEEP."""
   sweep = sweep or SWEEP
   if sweep not in SWEEPS:
     raise ValueError(f"sweep: expected one of {SWEEPS}, got {sweep!r}")
-  if sweep != "auto":
-    return _frame(t, kin, loads, body_ids, outputs, sweep)
-
-  @jax.custom_jvp
-  def run(kin, loads):
-    return _frame(t, kin, loads, body_ids, outputs, "groups")
-
-  @run.defjvp
-  def _(primals, tangents):  # the same function (tests/test_level_rnea.py), its own JVP
-    return jax.jvp(lambda k, d: _frame(t, k, d, body_ids, outputs, "bodies"), primals, tangents)
-
-  return run(kin, loads)
+  return _frame(t, kin, loads, body_ids, outputs, sweep)
 
 
 def _frame(t: Tree, kin: Kinematics, loads: Loads, body_ids, outputs, sweep: str) -> dict:

@@ -110,15 +110,25 @@ def unrows(x, n: int) -> list:
   return [jax.lax.squeeze(r, (0,)) for r in jax.lax.split(x, (1,) * n)]
 
 
+def rows_of(x) -> list:
+  """x (n, ...) as n (1, ...) rows by one lax.split, for select. Split an input once and
+  select from its rows: each split's transpose in the reverse pass is a concatenate of n
+  operands (zeros where a row is unused), one per split."""
+  return list(jax.lax.split(x, (1,) * x.shape[0])) if x.shape[0] > 1 else [x]
+
+
 def select(idx, x):
-  """Rows idx of x (n, ...), -1 giving a zero row: (len(idx), ...), from one lax.split."""
+  """Rows idx of x (n, ...) or of its rows_of list, -1 giving a zero row: (len(idx), ...)."""
   idx = list(idx)
-  if s.const(x) or idx == list(range(x.shape[0])):
+  if s.const(x):
     return x
-  rows = jax.lax.split(x, (1,) * x.shape[0]) if x.shape[0] > 1 else [x]
+  if not isinstance(x, list):
+    if idx == list(range(x.shape[0])):
+      return x
+    x = rows_of(x)
   # a row repeated is concatenated, not broadcast: a broadcast's transpose is a reduction over
   # rows (slow on XLA:CPU), a concatenate's is slices added elementwise
-  parts = [rows[i] if i >= 0 else jnp.zeros((1, *x.shape[1:]), x.dtype) for i in idx]
+  parts = [x[i] if i >= 0 else jnp.zeros_like(x[0]) for i in idx]
   return parts[0] if len(parts) == 1 else jnp.concatenate(parts)
 
 
@@ -135,23 +145,24 @@ def spatial(f, x):
   return tuple(tuple(f(c) for c in part) for part in x)
 
 
-def _slot(typ, joints, pos, rot, q, p0):
-  """One joint of each body of a group, all of type typ: (pos, rot, (anchor, axis or None))."""
+def _slot(typ, joints, pos, rot, q, p0, like):
+  """One joint of each body of a group, all of type typ: (pos, rot, (anchor, axis or None));
+  q: qpos's rows (rows_of), like: qpos (nq, ...)."""
   rows = lambda idx: select(idx, q)
   if typ == FREE:
     xs = [rows([jn.qadr + i for jn in joints]) for i in range(3)]
-    keep = col([0.0 if jn.qadr == 0 and p0 is not None else 1.0 for jn in joints], q)
+    keep = col([0.0 if jn.qadr == 0 and p0 is not None else 1.0 for jn in joints], like)
     pos = tuple(s.mul(keep, x - p if p is not None else x) for x, p in zip(xs, p0 or (None,) * 3))
     rot = s.quat_mat(tuple(rows([jn.qadr + 3 + i for jn in joints]) for i in range(4)))
     return pos, rot, (pos, None)
-  jpos = cols([jn.pos for jn in joints], q)
+  jpos = cols([jn.pos for jn in joints], like)
   anchor = s.vadd(s.matvec(rot, jpos), pos)  # xanchor = xmat jnt_pos + xpos
   if typ == BALL:
     rot = s.matmul(rot, s.quat_mat(tuple(rows([jn.qadr + i for jn in joints]) for i in range(4))))
     return s.vsub(anchor, s.matvec(rot, jpos)), rot, (anchor, None)
-  jaxis = cols([jn.axis for jn in joints], q)
+  jaxis = cols([jn.axis for jn in joints], like)
   axis = s.matvec(rot, jaxis)  # xaxis = xmat jnt_axis
-  ang = s.sub(rows([jn.qadr for jn in joints]), col([jn.qpos0[0] for jn in joints], q))
+  ang = s.sub(rows([jn.qadr for jn in joints]), col([jn.qpos0[0] for jn in joints], like))
   if typ == SLIDE:
     return s.vadd(pos, s.vscale(ang, axis)), rot, (anchor, axis)
   rot = s.matmul(rot, s.axis_angle_mat(jaxis, *s.barrier((jnp.cos(ang), jnp.sin(ang)))))
@@ -174,7 +185,8 @@ def kinematics(p: Plan, q) -> list:
   """Per group (xpos, xmat, xipos, cdof per dof block (6 scalars)), each scalar (n, ...);
   q: (nq, ...) qpos. Positions are relative to p0, as in rnea.kinematics."""
   t = p.tree
-  p0 = tuple(q[i : i + 1] for i in range(3)) if t.free_root else None
+  like, q = q, rows_of(q)
+  p0 = tuple(q[:3]) if t.free_root else None
   out = []
   for g in p.groups:
     bodies = [t.bodies[b] for b in g.bodies]
@@ -185,14 +197,14 @@ def kinematics(p: Plan, q) -> list:
       up = lambda x, prow=prow: select(prow, x)
       ppos, prot = tuple(map(up, out[pg][0])), tuple(tuple(map(up, r)) for r in out[pg][1])
     brot = np.array([b.rot for b in bodies])
-    pos = s.vadd(ppos, s.matvec(prot, cols([b.pos for b in bodies], q)))
-    rot = s.matmul(prot, tuple(cols(brot[:, i], q) for i in range(3)))
+    pos = s.vadd(ppos, s.matvec(prot, cols([b.pos for b in bodies], like)))
+    rot = s.matmul(prot, tuple(cols(brot[:, i], like) for i in range(3)))
     frames = []
     for typ, joints in zip(g.types, g.joints):
-      pos, rot, frame = s.barrier(_slot(typ, joints, pos, rot, q, p0))
+      pos, rot, frame = s.barrier(_slot(typ, joints, pos, rot, q, p0, like))
       frames.append(frame)
     cdofs = [c for typ, frame in zip(g.types, frames) for c in _cdof(typ, frame, rot)]
-    xipos = s.vadd(pos, s.matvec(rot, cols([b.ipos for b in bodies], q)))
+    xipos = s.vadd(pos, s.matvec(rot, cols([b.ipos for b in bodies], like)))
     out.append(s.barrier((pos, rot, xipos, cdofs)))
   return out
 
@@ -233,6 +245,7 @@ def body_forces(p: Plan, poses: list, v, a) -> list:
   """Per group I cacc + cvel x* (I cvel), cacc_world = [0, -gravity]: spatial forces of (n, ...)
   scalars. v, a: (nv, ...) qvel and qacc."""
   t = p.tree
+  like, v, a = v, rows_of(v), rows_of(a)
   moving, frc, off = [], [], 0
   for g, (_, xmat, xipos, cdofs) in zip(p.groups, poses):
     n = len(g.bodies)
@@ -260,8 +273,8 @@ def body_forces(p: Plan, poses: list, v, a) -> list:
     moving.append((vel, acc))
     bodies = [t.bodies[b] for b in g.bodies]
     irot = np.array([b.irot for b in bodies])
-    r = s.barrier(s.matmul(xmat, tuple(cols(irot[:, i], v) for i in range(3))))  # ximat
-    inert = (r, cols([b.inertia for b in bodies], v), col([b.mass for b in bodies], v), xipos)
+    r = s.barrier(s.matmul(xmat, tuple(cols(irot[:, i], like) for i in range(3))))  # ximat
+    inert = (r, cols([b.inertia for b in bodies], like), col([b.mass for b in bodies], like), xipos)
     iv = s.barrier(_inert_mul(*inert, vel))
     frc.append(sadd(_inert_mul(*inert, acc), force_cross(vel, iv)))
   return frc
@@ -270,7 +283,7 @@ def body_forces(p: Plan, poses: list, v, a) -> list:
 def wrenches(p: Plan, poses: list, xfrc) -> list:
   """Per group the wrenches [f, tau] at xipos of xfrc (nbody, 6, ...) as spatial forces about
   the origin: (tau + c x f, f)."""
-  ext, flat = [], xfrc.reshape((-1, *xfrc.shape[2:]))  # row 6 b + k: body b, component k
+  ext, flat = [], rows_of(xfrc.reshape((-1, *xfrc.shape[2:])))  # row 6 b + k: body b, part k
   for g, (_, _, xipos, _) in zip(p.groups, poses):
     xf = [select([6 * b + k for b in g.bodies], flat) for k in range(6)]
     ext.append((s.vadd(tuple(xf[3:]), s.cross(xipos, tuple(xf[:3]))), tuple(xf[:3])))
