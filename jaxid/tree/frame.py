@@ -47,7 +47,7 @@ def mass_matrix(t: Tree, pose) -> list:
 
 
 # frame()'s default sweep. "groups" measured 1.25-1.5x faster to compile and as fast or faster to
-# run (docs/performance.md, notes of stop 28), but has not yet passed a full fresh-clone CI (the
+# run (benchmarks/experiments/sweeps.py, notes of stop 28), but has not yet passed a full fresh-clone CI (the
 # harness, MyoLeg, the checklist on the tree backend): it stays opt-in until it has
 SWEEP = "bodies"
 SWEEPS = ("groups", "bodies")
