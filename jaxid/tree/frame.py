@@ -46,10 +46,10 @@ def mass_matrix(t: Tree, pose) -> list:
   return m
 
 
-# frame()'s default sweep. "groups" measured 1.25-1.5x faster to compile and as fast or faster to
-# run (benchmarks/experiments/sweeps.py, notes of stop 28), but has not yet passed a full fresh-clone CI (the
-# harness, MyoLeg, the checklist on the tree backend): it stays opt-in until it has
-SWEEP = "bodies"
+# frame()'s default sweep: "groups" measured 1.25-1.5x faster to compile and as fast or faster to
+# run than "bodies" (benchmarks/experiments/sweeps.py; docs/performance.md). "bodies" stays as the
+# plain reading of mj_rne, tested equal to it in float64 (tests/test_level_rnea.py)
+SWEEP = "groups"
 SWEEPS = ("groups", "bodies")
 
 
