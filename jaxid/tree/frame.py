@@ -94,42 +94,48 @@ def _frame(t: Tree, kin: Kinematics, loads: Loads, body_ids, outputs, sweep: str
   for side, b in zip(contract.SIDES, body_ids):
     xfrc = xfrc.at[..., b, :].add(feet[side]["wrench"])
   want = lambda *ks: any(k in outputs for k in ks)
-  if want("joint_forces", "joint_torques", "residuals") and sweep == "groups":
-    # tau = rne(f - ext) + armature qacc - passive - constraint, one sweep when qfrc is not asked
-    va, aa = lanes(kin.qvel), lanes(kin.qacc)
-    sweep_ = lambda nets: groups.project(plan, poses, groups.subtree_sum(plan, nets))
-    frc = groups.body_forces(plan, poses, va, aa)
-    ext = groups.wrenches(plan, poses, jnp.moveaxis(xfrc, (-2, -1), (0, 1)))
-    if "joint_forces" in outputs:
-      qfrc = _qfrc(t, sweep_(frc), q, v, a)
-      out["joint_forces"] = s.stack(qfrc, like)
-      tau = [s.sub(x, y) for x, y in zip(qfrc, sweep_(ext))]
+  torques = want("joint_torques", "residuals")
+  if want("joint_forces") or torques:
+    if sweep == "groups":
+      va, aa = lanes(kin.qvel), lanes(kin.qacc)
+      sweep_ = lambda nets: groups.project(plan, poses, groups.subtree_sum(plan, nets))
+      frc = groups.body_forces(plan, poses, va, aa)
+      ext = groups.wrenches(plan, poses, jnp.moveaxis(xfrc, (-2, -1), (0, 1))) if torques else ()
+      if "joint_forces" in outputs:
+        qfrc = _qfrc(t, sweep_(frc), q, v, a)
+        out["joint_forces"] = s.stack(qfrc, like)
+        tau = [s.sub(x, y) for x, y in zip(qfrc, sweep_(ext))] if torques else None
+      else:
+        # tau = rne(f - ext) + armature qacc - passive - constraint: one sweep, qfrc not asked
+        nets = [tuple(s.vsub(x, y) for x, y in zip(f, e)) for f, e in zip(frc, ext)]
+        tau = _qfrc(t, sweep_(nets), q, v, a)
     else:
-      tau = _qfrc(
-        t, sweep_([tuple(s.vsub(x, y) for x, y in zip(f, e)) for f, e in zip(frc, ext)]), q, v, a
-      )
+      qfrc = joint_forces(t, pose, q, v, a)
+      if "joint_forces" in outputs:
+        out["joint_forces"] = s.stack(qfrc, like)
+      tau = [s.sub(x, y) for x, y in zip(qfrc, _jx(t, pose, xfrc))] if torques else None
+  if torques:
     tau = s.stack(tau, like)
-  elif want("joint_forces", "joint_torques", "residuals"):
-    qfrc = joint_forces(t, pose, q, v, a)
-    if "joint_forces" in outputs:
-      out["joint_forces"] = s.stack(qfrc, like)
-    # J' xfrc: the wrench [f, tau] at xipos is the spatial force (tau + c x f, f) about p0
-    ext = [(rnea.ZERO3, rnea.ZERO3)] * len(t.bodies)
-    for b in range(1, len(t.bodies)):
-      f, tau = unstack(xfrc[..., b, :3]), unstack(xfrc[..., b, 3:])
-      ext[b] = (s.vadd(tau, s.cross(pose.xipos[b], f)), tuple(f))
-    jx = rnea.project(pose, rnea.subtree_sum(t, ext))
-    tau = s.stack([s.sub(x, y) for x, y in zip(qfrc, jx)], like)
-  if "joint_torques" in outputs:
-    out["joint_torques"] = tau
-  if "residuals" in outputs:
-    out["residuals"] = tau[..., :6]
+    if "joint_torques" in outputs:
+      out["joint_torques"] = tau
+    if "residuals" in outputs:
+      out["residuals"] = tau[..., :6]
   out |= contract.foot_outputs(feet, outputs)
   if "contact_force" in outputs:
     out["contact_force"] = contact_force(t, pose, xfrc, like)
   if "mass_matrix" in outputs:
     out["mass_matrix"] = jnp.stack([s.stack(r, like) for r in mass_matrix(t, pose)], axis=-2)
   return out
+
+
+def _jx(t: Tree, pose, xfrc) -> list:
+  """(nv,) J' xfrc by the body-by-body sweep."""
+  # the wrench [f, tau] at xipos is the spatial force (tau + c x f, f) about p0
+  ext = [(rnea.ZERO3, rnea.ZERO3)] * len(t.bodies)
+  for b in range(1, len(t.bodies)):
+    f, tau = unstack(xfrc[..., b, :3]), unstack(xfrc[..., b, 3:])
+    ext[b] = (s.vadd(tau, s.cross(pose.xipos[b], f)), tuple(f))
+  return rnea.project(pose, rnea.subtree_sum(t, ext))
 
 
 def contact_force(t: Tree, pose, xfrc, like) -> jnp.ndarray:
