@@ -71,7 +71,7 @@ def plan(t: Tree) -> Plan:
     row_of |= {b: i for i, b in enumerate(bodies)}
   parent_of = {g: pg for (pg, _), g in keys.items()}
   types_of = {g: ty for (_, ty), g in keys.items()}
-  groups, order = [], []
+  groups, order = [None] * len(members), []
   for g, bodies in enumerate(members):
     types = types_of[g]
     joints = tuple(tuple(t.bodies[b].joints[k] for b in bodies) for k in range(len(types)))
@@ -81,7 +81,7 @@ def plan(t: Tree) -> Plan:
       for h in range(len(members))
       if parent_of[h] == g
     )
-    groups.append(Group(tuple(bodies), types, joints, parent, kids))
+    groups[g] = Group(tuple(bodies), types, joints, parent, kids)
     for typ, js in zip(types, joints):
       for k in range(NDOF[typ]):
         order += [jn.dadr + k for jn in js]
@@ -89,17 +89,17 @@ def plan(t: Tree) -> Plan:
 
 
 def col(values, like):
-  """Per-row constants (n,) as an (n, 1, ...) array shaped to broadcast against like's rows,
-  or one Python float if all are equal (then folded by jaxid.tree.scalar)."""
-  v = np.asarray(values, dtype=float)
-  if np.all(v == v[0]):
-    return float(v[0])
-  return jnp.asarray(v.reshape((-1,) + (1,) * (like.ndim - 1)), like.dtype)
+  """Per-row constants (n,) Python floats as an (n, 1, ...) array shaped to broadcast against
+  like's rows, or the one Python float if all are equal (then folded by jaxid.tree.scalar)."""
+  if all(x == values[0] for x in values):
+    return values[0]
+  v = np.asarray(values, dtype=like.dtype)
+  return jnp.asarray(v.reshape((-1,) + (1,) * (like.ndim - 1)))
 
 
 def cols(rows, like):
-  """Per-row vectors (n, k) as k columns (see col)."""
-  return tuple(col(np.asarray(rows, float)[:, i], like) for i in range(np.shape(rows)[1]))
+  """Per-row vectors (n, k) of Python floats as k columns (see col)."""
+  return tuple(col([r[i] for r in rows], like) for i in range(len(rows[0])))
 
 
 def unrows(x, n: int) -> list:
@@ -176,7 +176,9 @@ def _cdof(typ, frame, rot):
     return [(*axis, *s.cross(axis, s.vscale(-1.0, anchor)))]
   if typ == SLIDE:
     return [(0.0, 0.0, 0.0, *axis)]
-  lin = [tuple(float(i == j) for j in range(6)) for i in range(3, 6)] if typ == FREE else []
+  lin = (
+    [tuple(1.0 if i == j else 0.0 for j in range(6)) for i in range(3, 6)] if typ == FREE else []
+  )
   axes = (s.column(rot, i) for i in range(3))  # rotations about the body's axes
   return lin + [(*ax, *s.cross(ax, s.vscale(-1.0, anchor))) for ax in axes]
 
@@ -187,8 +189,8 @@ def kinematics(p: Plan, q) -> list:
   t = p.tree
   like, q = q, rows_of(q)
   p0 = tuple(q[:3]) if t.free_root else None
-  out = []
-  for g in p.groups:
+  out = [None] * len(p.groups)
+  for gi, g in enumerate(p.groups):
     bodies = [t.bodies[b] for b in g.bodies]
     pg, prow = g.parent
     if pg < 0:
@@ -196,16 +198,14 @@ def kinematics(p: Plan, q) -> list:
     else:
       up = lambda x, prow=prow: select(prow, x)
       ppos, prot = tuple(map(up, out[pg][0])), tuple(tuple(map(up, r)) for r in out[pg][1])
-    brot = np.array([b.rot for b in bodies])
     pos = s.vadd(ppos, s.matvec(prot, cols([b.pos for b in bodies], like)))
-    rot = s.matmul(prot, tuple(cols(brot[:, i], like) for i in range(3)))
-    frames = []
-    for typ, joints in zip(g.types, g.joints):
-      pos, rot, frame = s.barrier(_slot(typ, joints, pos, rot, q, p0, like))
-      frames.append(frame)
+    rot = s.matmul(prot, tuple(cols([b.rot[i] for b in bodies], like) for i in range(3)))
+    frames = [None] * len(g.types)
+    for k, (typ, joints) in enumerate(zip(g.types, g.joints)):
+      pos, rot, frames[k] = s.barrier(_slot(typ, joints, pos, rot, q, p0, like))
     cdofs = [c for typ, frame in zip(g.types, frames) for c in _cdof(typ, frame, rot)]
     xipos = s.vadd(pos, s.matvec(rot, cols([b.ipos for b in bodies], like)))
-    out.append(s.barrier((pos, rot, xipos, cdofs)))
+    out[gi] = s.barrier((pos, rot, xipos, cdofs))
   return out
 
 
@@ -246,8 +246,8 @@ def body_forces(p: Plan, poses: list, v, a) -> list:
   scalars. v, a: (nv, ...) qvel and qacc."""
   t = p.tree
   like, v, a = v, rows_of(v), rows_of(a)
-  moving, frc, off = [], [], 0
-  for g, (_, xmat, xipos, cdofs) in zip(p.groups, poses):
+  moving, frc, off = [None] * len(p.groups), [None] * len(p.groups), 0
+  for gi, (g, (_, xmat, xipos, cdofs)) in enumerate(zip(p.groups, poses)):
     n = len(g.bodies)
     pg, prow = g.parent
     if pg < 0:
@@ -269,25 +269,24 @@ def body_forces(p: Plan, poses: list, v, a) -> list:
         if not (typ == FREE and k < 3):  # a translation's cdof_dot is 0
           term = sadd(term, spatial(lambda c, vb=vb: s.mul(vb, c), motion_cross(before, cd)))
         vel, acc = sadd(vel, spatial(lambda c, vb=vb: s.mul(vb, c), cd)), sadd(acc, term)
-    vel, acc = s.barrier((vel, acc))
-    moving.append((vel, acc))
+    moving[gi] = vel, acc = s.barrier((vel, acc))
     bodies = [t.bodies[b] for b in g.bodies]
-    irot = np.array([b.irot for b in bodies])
-    r = s.barrier(s.matmul(xmat, tuple(cols(irot[:, i], like) for i in range(3))))  # ximat
+    r = s.barrier(s.matmul(xmat, tuple(cols([b.irot[i] for b in bodies], like) for i in range(3))))
     inert = (r, cols([b.inertia for b in bodies], like), col([b.mass for b in bodies], like), xipos)
     iv = s.barrier(_inert_mul(*inert, vel))
-    frc.append(sadd(_inert_mul(*inert, acc), force_cross(vel, iv)))
+    frc[gi] = sadd(_inert_mul(*inert, acc), force_cross(vel, iv))
   return frc
 
 
 def wrenches(p: Plan, poses: list, xfrc) -> list:
   """Per group the wrenches [f, tau] at xipos of xfrc (nbody, 6, ...) as spatial forces about
   the origin: (tau + c x f, f)."""
-  ext, flat = [], rows_of(xfrc.reshape((-1, *xfrc.shape[2:])))  # row 6 b + k: body b, part k
-  for g, (_, _, xipos, _) in zip(p.groups, poses):
-    xf = [select([6 * b + k for b in g.bodies], flat) for k in range(6)]
-    ext.append((s.vadd(tuple(xf[3:]), s.cross(xipos, tuple(xf[:3]))), tuple(xf[:3])))
-  return ext
+  flat = rows_of(xfrc.reshape((-1, *xfrc.shape[2:])))  # row 6 b + k: body b, part k
+  part = lambda g, k: select([6 * b + k for b in g.bodies], flat)
+  xfs = [
+    (tuple(part(g, k) for k in range(3)), tuple(part(g, k) for k in range(3, 6))) for g in p.groups
+  ]
+  return [(s.vadd(tau, s.cross(xipos, f)), f) for (f, tau), (_, _, xipos, _) in zip(xfs, poses)]
 
 
 def subtree_sum(p: Plan, nets: list) -> list:
