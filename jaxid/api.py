@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -22,7 +24,15 @@ def _prepare(model, trial, outputs, remat, schedule, check_finite, validate_valu
     )
   batch_shape, n_frames = validate.check_structure(model.mj_model, trial)
   opts = options.resolve(
-    model.mj_model, outputs, remat, schedule, check_finite, batch_shape, n_frames, backend
+    model.mj_model,
+    outputs,
+    remat,
+    schedule,
+    check_finite,
+    batch_shape,
+    n_frames,
+    backend,
+    sharded=_sharded(trial),
   )
   if options.flag("validate", validate_values):
     trial = validate.check_values(model.mj_model, trial)
@@ -33,12 +43,18 @@ def _throw(err: checkify.Error) -> None:
   err.throw()  # checkify.JaxRuntimeError: "jaxid: non-finite <key> at frame <t>"
 
 
+def _sharded(trial: Trial) -> bool:
+  """The trial is an array split over a mesh of two or more devices (NamedSharding)."""
+  sharding = getattr(trial.kinematics.qpos, "sharding", None)
+  return isinstance(sharding, NamedSharding) and len(sharding.device_set) >= 2
+
+
 def _placed(model: Model, trial: Trial) -> Model:
   """The model replicated over the mesh a sharded trial lives on (else as it is)."""
-  sharding = getattr(trial.kinematics.qpos, "sharding", None)
-  if not isinstance(sharding, NamedSharding) or len(sharding.device_set) < 2:
+  if not _sharded(trial):
     return model
-  return jax.device_put(model, NamedSharding(sharding.mesh, PartitionSpec()))
+  mesh = trial.kinematics.qpos.sharding.mesh
+  return jax.device_put(model, NamedSharding(mesh, PartitionSpec()))
 
 
 def _call(model: Model, trial: Trial, opts: options.Options) -> dict:
@@ -122,5 +138,7 @@ def inverse_dynamics_batched(
     return xp.concatenate([x, xp.repeat(x[-1:], pad, 0)]) if pad else x
 
   padded = jax.device_put(jax.tree.map(grow, trials), NamedSharding(mesh, PartitionSpec(axis)))
+  split = mesh.shape[axis] >= 2  # the batch axis is split over devices: vmap it
+  opts = dataclasses.replace(opts, batch=options.auto_batch(True, opts.backend, sharded=split))
   out = _call(model, padded, opts)  # the model replicated on the mesh
   return jax.tree.map(lambda x: x[:b], out)

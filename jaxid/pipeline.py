@@ -266,8 +266,24 @@ def trial_outputs(model: Model, trial: Trial, opts: Options) -> dict:
     m, body_ids = model.mjx(), model.body_ids
     fn = lambda k, ld: SCHEDULES[opts.schedule](m, k, ld, body_ids, opts)
   if opts.batched:
-    fn = jax.vmap(fn)
+    fn = batch_map(fn) if opts.batch == "map" else jax.vmap(fn)
   return fn(trial.kinematics, trial.loads)
+
+
+def batch_map(fn):
+  """fn over a leading batch axis B trial by trial (lax.map), differentiated as jax.vmap(fn):
+  the forward pass runs one trial's lanes at a time, in cache; jvp, grad and vmap see vmap's
+  program (its reverse pass was the faster one, docs/performance.md)."""
+
+  @jax.custom_jvp
+  def run(kin: Kinematics, ld: Loads) -> dict:
+    return jax.lax.map(lambda x: fn(*x), (kin, ld))
+
+  @run.defjvp
+  def run_jvp(primals, tangents):
+    return jax.jvp(jax.vmap(fn), primals, tangents)
+
+  return run
 
 
 # XLA:CPU's elemental emitters, not its MLIR fusion emitters, for jaxid's programs: compile 25-40 %

@@ -14,7 +14,8 @@ SCRIPT = textwrap.dedent("""
     seen = []
     real = pipeline.jit_trial_outputs
     def spy(m, trial, opts):  # what the jitted pipeline receives
-        seen.append((getattr(trial.kinematics.qpos, "sharding", None), jax.tree.leaves(m)[0].sharding))
+        seen.append((getattr(trial.kinematics.qpos, "sharding", None), jax.tree.leaves(m)[0].sharding,
+                     opts.batch))
         return real(m, trial, opts)
     pipeline.jit_trial_outputs = spy
     sample = jaxid.sample_trial(model, n_frames=60, seed=0)
@@ -29,7 +30,9 @@ SCRIPT = textwrap.dedent("""
         assert sharded[k].shape == plain[k].shape, (k, sharded[k].shape)
         np.testing.assert_allclose(np.asarray(sharded[k]), np.asarray(plain[k]), rtol=0, atol=atol)
     # The batch really is split over both devices and the model replicated on both.
-    qpos_sharding, model_sharding = seen[0]
+    qpos_sharding, model_sharding, how = seen[0]
+    # vmap's batch axis splits over the devices; unsharded, a CPU batch runs trial by trial
+    assert (how, seen[1][2]) == ("vmap", "map"), (how, seen[1][2])
     assert len(qpos_sharding.device_set) == 2 and not qpos_sharding.is_fully_replicated
     assert qpos_sharding.shard_shape((4, 8, model.mj_model.nq))[0] == 2, qpos_sharding
     assert model_sharding.is_fully_replicated and len(model_sharding.device_set) == 2

@@ -71,9 +71,10 @@ def test_bundled_float64_matches_mujoco_c(gait, gait_trial, x64):
   assert set(rel) == set(KEYS)
 
 
-@pytest.mark.parametrize("schedule", ["scan", "chunked"])
+@pytest.mark.parametrize("schedule", ["scan", "vmap", "chunked"])
 def test_schedules_batched_match_mujoco_c(gait, gait_trial, schedule):
-  """Batch of 2 trials of 11 frames (chunked pads 11 to 16): each trial vs the oracle."""
+  """Batch of 2 trials of 11 frames (chunked pads 11 to 16): each trial vs the oracle. The batch
+  runs trial by trial on CPU (Options.batch "map", tests/test_tree_grad.py)."""
   one = jax.tree.map(lambda x: np.asarray(x[:11], np.float32), gait_trial)
   other = jax.tree.map(lambda x: np.asarray(x[11:22], np.float32), gait_trial)
   batch = jax.tree.map(lambda a, b: np.stack([a, b]), one, other)

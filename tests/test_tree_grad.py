@@ -65,6 +65,32 @@ def test_gradient_matches_finite_differences(gait, x64):
   assert abs(float(ad) - float(fd)) <= 1e-6 * max(abs(float(ad)), 1.0), (float(ad), float(fd))
 
 
+@pytest.mark.x64
+def test_batch_runs_trial_by_trial_and_differentiates_as_vmap(gait, x64):
+  """A CPU batch runs its trials one after another (lax.map inside a custom_jvp, Options.batch
+  "map") and is differentiated as jax.vmap of the trial: value, grad and jvp of the batch equal
+  those of jax.vmap over single-trial calls to 1e-10 of their magnitude (float64 round-off)."""
+  trial = jax.tree.map(lambda x: jnp.asarray(x, jnp.float64), _trial(gait))
+  rng = np.random.default_rng(1)
+  batch = jax.tree.map(lambda x: jnp.stack([x, x + 1e-2 * rng.normal(size=x.shape)]), trial)
+  w = jnp.asarray(rng.normal(size=trial.kinematics.qvel.shape))
+  f = _loss(gait, w)  # on the batch: the sum of the trials' losses
+  each = lambda b: jnp.sum(jax.vmap(f)(b))
+  jaxpr = str(jax.make_jaxpr(f)(batch))
+  assert "custom_jvp_call" in jaxpr, "the batch is not differentiated by its own rule"
+  assert "scan" in jaxpr, "the batch did not run trial by trial"
+  close = lambda a, b: abs(float(a) - float(b)) <= 1e-10 * max(abs(float(b)), 1.0)
+  assert close(jit(f)(batch), jit(each)(batch))
+  g, g_each = jit(jax.grad(f))(batch), jit(jax.grad(each))(batch)
+  for (path, a), b in zip(jax.tree_util.tree_leaves_with_path(g), jax.tree.leaves(g_each)):
+    atol = 1e-10 * max(float(jnp.max(jnp.abs(b))), 1.0)
+    np.testing.assert_allclose(a, b, rtol=0, atol=atol, err_msg=jax.tree_util.keystr(path))
+  v = jax.tree.map(lambda x: jnp.asarray(rng.normal(size=x.shape)), batch)
+  v = v.replace(loads=v.loads.replace(cop_l=0 * v.loads.cop_l, cop_r=0 * v.loads.cop_r))
+  _, tangent = jit(lambda b, v: jax.jvp(f, (b,), (v,)))(batch, v)
+  assert close(tangent, sum(jnp.vdot(a, b) for a, b in zip(jax.tree.leaves(g), jax.tree.leaves(v))))
+
+
 def test_gradient_finite_at_rest_identity_and_contact_onset(gait):
   trial = _trial(gait, n=2)
   k, ld = trial.kinematics, trial.loads
