@@ -30,6 +30,15 @@ def lanes(model, t, batch: int):
   return cat("qpos"), cat("qvel"), cat("qacc"), xfrc
 
 
+def model_names() -> list[str]:
+  """The bundled model, and MyoLeg when jaxid[myo] is installed."""
+  try:
+    import myo_sim  # noqa: F401
+  except ImportError:
+    return ["gait_lowerbody"]
+  return ["gait_lowerbody", "myolegs"]
+
+
 def compile_(fn, args) -> tuple[float, float, object]:
   """(trace + lower s, XLA compile s, compiled) of jit(fn) at args."""
   jitted = jax.jit(fn, compiler_options=jaxid.XLA_OPTIONS)

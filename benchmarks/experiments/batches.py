@@ -19,7 +19,7 @@ import numpy as np
 
 import jaxid
 from benchmarks.common import f32, stack
-from benchmarks.experiments.__main__ import best_times, compile_
+from benchmarks.experiments.__main__ import best_times, compile_, model_names
 from jaxid import options, pipeline
 
 B, T = 32, 200
@@ -42,14 +42,7 @@ def main() -> None:
   print(f"{jax.devices()[0].device_kind}, jax {jax.__version__}; B = {B}, T = {T}, float32")
   print("| model | program | batch | trace + lower s | XLA compile s | us/frame (3 rounds) |")
   print("|---|---|---|---|---|---|")
-  names = ["gait_lowerbody"]
-  try:
-    import myo_sim  # noqa: F401
-
-    names.append("myolegs")
-  except ImportError:
-    pass
-  for name in names:
+  for name in model_names():
     model = jaxid.load_model(name)
     trials = [jaxid.sample_trial(model, n_frames=T, seed=s) for s in range(4)]
     trial = f32(stack([trials[i % 4] for i in range(B)]))
