@@ -272,8 +272,9 @@ def trial_outputs(model: Model, trial: Trial, opts: Options) -> dict:
 
 def batch_map(fn):
   """fn over a leading batch axis B trial by trial (lax.map), differentiated as jax.vmap(fn):
-  the forward pass runs one trial's lanes at a time, in cache; jvp, grad and vmap see vmap's
-  program (its reverse pass was the faster one, docs/performance.md)."""
+  the forward pass runs one trial's lanes at a time, in cache; jvp and grad run vmap's program
+  (its reverse pass was the faster one, docs/performance.md). A caller's jax.vmap batches the
+  map's body: still trial by trial."""
 
   @jax.custom_jvp
   def run(kin: Kinematics, ld: Loads) -> dict:
