@@ -59,7 +59,8 @@ def _placed(model: Model, trial: Trial) -> Model:
 
 def _call(model: Model, trial: Trial, opts: options.Options) -> dict:
   """Run the jitted pipeline; raise on a non-finite output when checks are on."""
-  model = _placed(model, trial)
+  if opts.backend != "tree":  # the tree backend passes no model arrays (Model.folded)
+    model = _placed(model, trial)
   if not opts.checks:
     out = pipeline.jit_trial_outputs(model, trial, opts)
   else:
@@ -118,8 +119,9 @@ def inverse_dynamics_batched(
 
   mesh: a jax.sharding.Mesh whose first axis splits the batch; default all devices in one axis
   named "batch". The batch is padded to a multiple of that axis's size (repeating the last
-  trial) and the padding is stripped from the outputs; the model is replicated on every device.
-  (inverse_dynamics does the same replication for a trial already sharded with a NamedSharding.)
+  trial) and the padding is stripped from the outputs; the MJX backend's model is replicated on
+  every device (inverse_dynamics does the same for a trial already sharded with a NamedSharding;
+  the tree backend's constants are in its program).
   Other arguments: as inverse_dynamics.
   """
   if mesh is None:
@@ -140,5 +142,5 @@ def inverse_dynamics_batched(
   padded = jax.device_put(jax.tree.map(grow, trials), NamedSharding(mesh, PartitionSpec(axis)))
   split = mesh.shape[axis] >= 2  # the batch axis is split over devices: vmap it
   opts = dataclasses.replace(opts, batch=options.auto_batch(True, opts.backend, sharded=split))
-  out = _call(model, padded, opts)  # the model replicated on the mesh
+  out = _call(model, padded, opts)  # MJX: the model replicated on the mesh
   return jax.tree.map(lambda x: x[:b], out)

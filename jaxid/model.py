@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from typing import Any
 
 import jax
@@ -26,6 +28,8 @@ class Model:
     OpenSim's coordinates (ncoord,) (jaxid.models.osim.CoordinateMap: expand, project, columns);
     None for MJCF models
   mjx(): the same model on device for MJX, in the current default float precision
+  folded(): what the tree backend's programs take instead (no arrays: the constants are folded)
+  traced: True for a Model unflattened from tracers (one that is an argument of a user's jit)
 
   As a pytree the MJX model's arrays are the leaves and (mj_model, body_ids, body_names,
   coordinate_map) the static metadata, so one Model is one compilation per precision, shapes and options. The
@@ -33,7 +37,7 @@ class Model:
   jax_enable_x64), as mjx() would give.
   """
 
-  __slots__ = ("_mjx", "body_ids", "body_names", "coordinate_map", "mj_model")
+  __slots__ = ("_folded", "_mjx", "body_ids", "body_names", "coordinate_map", "mj_model", "traced")
 
   def __init__(
     self,
@@ -47,6 +51,8 @@ class Model:
     self.body_names = tuple(body_names)
     self.coordinate_map = coordinate_map  # static (hashable, frozen): pytree metadata
     self._mjx: dict[bool, mjx.Model] = {}
+    self._folded: Folded | None = None
+    self.traced = False  # True for a Model unflattened from tracers (inside a user's jit)
 
   def __repr__(self) -> str:
     return f"Model({self.name!r}, body_names={self.body_names})"
@@ -59,6 +65,12 @@ class Model:
       with jax.ensure_compile_time_eval():
         self._mjx[x64] = mjx.put_model(self.mj_model)
     return self._mjx[x64]
+
+  def folded(self) -> Folded:
+    """What the tree backend reads of this model (cached): its C model and foot bodies."""
+    if self._folded is None:
+      self._folded = Folded(self.mj_model, self.body_ids)
+    return self._folded
 
   @property
   def mjx_model(self) -> mjx.Model:
@@ -85,7 +97,21 @@ class Model:
     """A Model whose mjx() is the given (possibly traced) MJX model."""
     model = cls(*aux)
     model._mjx[bool(jax.config.jax_enable_x64)] = children[0]
+    model.traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(children))
     return model
+
+
+@functools.partial(
+  jax.tree_util.register_dataclass, data_fields=[], meta_fields=["mj_model", "body_ids"]
+)
+@dataclasses.dataclass(frozen=True)
+class Folded:
+  """A Model as the tree backend sees it: the C model (its constants are folded into the program
+  at trace time) and the foot body ids, as pytree metadata with no leaves, so a jitted call
+  flattens no MJX arrays (0.2 ms a flatten, measured). Equal for the same C model and feet."""
+
+  mj_model: mujoco.MjModel
+  body_ids: tuple[int, ...]
 
 
 def body_ids(mj_model: mujoco.MjModel, body_names=FOOT_NAMES) -> tuple[int, ...]:

@@ -27,7 +27,7 @@ from jax.experimental import checkify
 from mujoco import mjx
 
 from jaxid import contract, tree
-from jaxid.model import Model
+from jaxid.model import Folded, Model
 from jaxid.options import CHUNK, Options, check_outputs
 from jaxid.types import Kinematics, Loads, Trial
 
@@ -250,15 +250,15 @@ def tree_chunked(fn, kinematics: Kinematics, loads: Loads, opts: Options) -> dic
 TREE_SCHEDULES = {"scan": tree_scan, "vmap": tree_vmap, "chunked": tree_chunked}
 
 
-def tree_frame(model: Model, outputs):
+def tree_frame(model: Model | Folded, outputs):
   """The tree backend's frame fn(kin, loads) -> outputs for a model (constants folded)."""
   t = tree.tree_of(model.mj_model)
   return lambda kin, ld: tree.frame(t, kin, ld, model.body_ids, outputs)
 
 
-def trial_outputs(model: Model, trial: Trial, opts: Options) -> dict:
+def trial_outputs(model: Model | Folded, trial: Trial, opts: Options) -> dict:
   """Outputs of one trial, or of a batch (vmapped over B), with the resolved schedule and
-  backend."""
+  backend (the tree backend reads only model.mj_model and model.body_ids)."""
   if opts.backend == "tree":
     frame_fn = tree_frame(model, opts.computed)
     fn = lambda k, ld: TREE_SCHEDULES[opts.schedule](frame_fn, k, ld, opts)
@@ -309,8 +309,13 @@ _JITS = {
 
 
 def _compiled(fn, model: Model, trial: Trial, opts: Options):
-  """fn jitted; at the top level (no tracer among the arguments), with XLA_OPTIONS."""
-  traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves((model, trial)))
+  """fn jitted; at the top level (no tracer among the arguments), with XLA_OPTIONS. The tree
+  backend gets model.folded(): its constants are in the program, so no MJX arrays are passed."""
+  traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(trial))
+  if opts.backend == "tree":
+    traced, model = traced or model.traced, model.folded()
+  else:
+    traced = traced or any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(model))
   return _JITS[fn, not traced](model, trial, opts)
 
 

@@ -118,18 +118,35 @@ def _first(xp, mask):
   return xp.where(xp.any(mask), xp.argmax(mask), -1)
 
 
-def _summary(xp, x, to_f32: bool):
-  """(first non-finite flat index or -1, first float32-overflowing flat index or -1)."""
-  flat = x.reshape(-1)
-  bad = ~xp.isfinite(flat)
-  big = xp.abs(xp.where(bad, 0.0, flat)) > F32_MAX if to_f32 else xp.zeros_like(bad)
-  return _first(xp, bad), _first(xp, big)
-
-
-def _quat_summary(xp, qpos, adrs):
-  """Per quaternion: norms (..., T) and the first frame (flat) whose |norm - 1| > QUAT_TOL."""
+def _masks(xp, arrays: dict, adrs: tuple, to_f32: tuple):
+  """The failing elements of every value check, in the order they are reported: per field
+  (non-finite, float32 overflow or None), per quaternion |norm - 1| > QUAT_TOL, a non-zero
+  world-body wrench, per side a force whose COP is all zeros; and the quaternions' norms."""
+  fields = {}
+  for (k, x), f in zip(arrays.items(), to_f32):
+    bad = ~xp.isfinite(x)
+    fields[k] = (bad, xp.abs(xp.where(bad, 0.0, x)) > F32_MAX if f else None)
+  qpos = arrays["kinematics.qpos"]
   norms = [xp.linalg.norm(qpos[..., a : a + 4], axis=-1) for a in adrs]
-  return norms, [_first(xp, xp.abs(n - 1.0) > QUAT_TOL) for n in norms]
+  quats = [xp.abs(n - 1.0) > QUAT_TOL for n in norms]
+  world = arrays["loads.ext_forces"][..., 0, :] != 0
+  # A force whose COP is all zeros would be dropped by the contact rule sum(|cop|) > 0.
+  dropped = {}
+  for side in contract.SIDES:
+    cop, grf = arrays[f"loads.cop_{side}"], arrays[f"loads.grf_{side}"]
+    dropped[side] = (xp.sum(xp.abs(cop), axis=-1) == 0) & xp.any(grf != 0, axis=-1)
+  return fields, quats, world, dropped, norms
+
+
+def _valid(xp, arrays: dict, adrs: tuple, to_f32: tuple):
+  """(every check passes, qpos with its quaternions renormalised): one boolean for the host to
+  read; where it is False, _flags finds and names the first failure."""
+  fields, quats, world, dropped, norms = _masks(xp, arrays, adrs, to_f32)
+  masks = [m for pair in fields.values() for m in pair if m is not None]
+  masks += [*quats, world, *dropped.values()]
+  ok = ~functools.reduce(lambda a, b: a | b, (xp.any(m) for m in masks))
+  qpos = arrays["kinematics.qpos"]
+  return ok, _normalised(xp, qpos, adrs, norms) if adrs else qpos
 
 
 def _normalised(xp, qpos, adrs, norms):
@@ -144,45 +161,54 @@ def _normalised(xp, qpos, adrs, norms):
 
 
 def _flags(xp, arrays: dict, adrs: tuple, to_f32: tuple):
-  """Every value check at once: per field (first non-finite, first float32 overflow), per
-  quaternion (norms, first off-unit), the first non-zero world-body wrench (flat indices, -1
-  for none), and qpos with its quaternions renormalised."""
-  sums = {k: _summary(xp, x, f) for (k, x), f in zip(arrays.items(), to_f32)}
-  qpos = arrays["kinematics.qpos"]
-  norms, quat_bad = _quat_summary(xp, qpos, adrs)
-  world_bad = _first(xp, arrays["loads.ext_forces"][..., 0, :] != 0)
-  # A force whose COP is all zeros would be dropped by the contact rule sum(|cop|) > 0.
-  dropped = {}
-  for side in contract.SIDES:
-    cop, grf = arrays[f"loads.cop_{side}"], arrays[f"loads.grf_{side}"]
-    dropped[side] = _first(xp, (xp.sum(xp.abs(cop), axis=-1) == 0) & xp.any(grf != 0, axis=-1))
-  fixed = _normalised(xp, qpos, adrs, norms) if adrs else qpos
-  return sums, quat_bad, world_bad, dropped, norms, fixed
+  """Where each value check first fails (flat indices, -1 for none): per field (non-finite,
+  float32 overflow), per quaternion (off-unit; and the norms), the world-body wrench, per side
+  the dropped force."""
+  fields, quats, world, dropped, norms = _masks(xp, arrays, adrs, to_f32)
+  sums = {
+    k: (_first(xp, bad), -1 if big is None else _first(xp, big)) for k, (bad, big) in fields.items()
+  }
+  quat_bad = [_first(xp, m) for m in quats]
+  return sums, quat_bad, _first(xp, world), {k: _first(xp, m) for k, m in dropped.items()}, norms
 
 
+_device_valid = jax.jit(functools.partial(_valid, jnp), static_argnames=("adrs", "to_f32"))
 _device_flags = jax.jit(functools.partial(_flags, jnp), static_argnames=("adrs", "to_f32"))
 
 
 def check_values(mj_model: mujoco.MjModel, trial: Trial) -> Trial:
   """Finite values that fit the compute precision, unit quaternions (renormalised within
   QUAT_TOL), no force on a foot whose COP is all zeros, no wrench on the world body; returns
-  the trial with renormalised quaternions. Tracers pass unchecked."""
+  the trial with renormalised quaternions. Tracers pass unchecked. A valid trial costs one
+  reduction and one boolean read back (on its device for JAX arrays); an invalid one a second
+  pass that finds the first failure."""
   fields = dict(_array_fields(trial))
   if not all(_concrete(x) for x in fields.values()):
     return trial
-  lead = len(fields["kinematics.qpos"].shape) - 1
   x64 = bool(jax.config.jax_enable_x64)
   # float64 NumPy data is cast to float32 at the jit boundary unless x64 is on.
-  to_f32 = {k: not x64 and x.dtype == np.float64 for k, x in fields.items()}
-  qpos, adrs = fields["kinematics.qpos"], quat_addresses(mj_model)
-  flags = tuple(to_f32.values())
-  if all(isinstance(x, np.ndarray) for x in fields.values()):
-    sums, quat_bad, world_bad, dropped, norms, fixed = _flags(np, fields, adrs, flags)
-  else:
-    arrays = {k: jnp.asarray(x) for k, x in fields.items()}
-    out = _device_flags(arrays, adrs=adrs, to_f32=flags)
-    sums, quat_bad, world_bad, dropped, norms, fixed = out
-    sums, quat_bad, world_bad, dropped = jax.device_get((sums, quat_bad, world_bad, dropped))
+  to_f32 = tuple(not x64 and x.dtype == np.float64 for x in fields.values())
+  adrs = quat_addresses(mj_model)
+  host = all(isinstance(x, np.ndarray) for x in fields.values())
+  arrays = (
+    fields
+    if host
+    else {k: x if isinstance(x, jax.Array) else jnp.asarray(x) for k, x in fields.items()}
+  )
+  ok, fixed = _valid(np, arrays, adrs, to_f32) if host else _device_valid(arrays, adrs, to_f32)
+  if not bool(ok):
+    flags = _flags(np, arrays, adrs, to_f32) if host else _device_flags(arrays, adrs, to_f32)
+    _raise_first(fields, adrs, *jax.device_get(flags))
+    raise AssertionError("jaxid: a value check failed but none was found (please report)")
+  if not adrs:
+    return trial
+  return trial.replace(kinematics=trial.kinematics.replace(qpos=fixed))
+
+
+def _raise_first(fields: dict, adrs: tuple, sums, quat_bad, world_bad, dropped, norms) -> None:
+  """InputError naming the first failed check of _flags' indices, in the order they are listed."""
+  qpos = fields["kinematics.qpos"]
+  lead = len(qpos.shape) - 1
   for name, (bad, big) in sums.items():
     x = fields[name]
     if int(bad) >= 0:
@@ -218,9 +244,6 @@ def check_values(mj_model: mujoco.MjModel, trial: Trial) -> Trial:
         f" {np.array2string(grf, precision=4)} N: a zero COP means swing and the force would"
         " be dropped; give the COP, or zero the force in swing."
       )
-  if not adrs:
-    return trial
-  return trial.replace(kinematics=trial.kinematics.replace(qpos=fixed))
 
 
 def warn_far_cop(outputs: dict, body_names) -> None:

@@ -14,8 +14,7 @@ SCRIPT = textwrap.dedent("""
     seen = []
     real = pipeline.jit_trial_outputs
     def spy(m, trial, opts):  # what the jitted pipeline receives
-        seen.append((getattr(trial.kinematics.qpos, "sharding", None), jax.tree.leaves(m)[0].sharding,
-                     opts.batch))
+        seen.append((getattr(trial.kinematics.qpos, "sharding", None), opts.batch))
         return real(m, trial, opts)
     pipeline.jit_trial_outputs = spy
     sample = jaxid.sample_trial(model, n_frames=60, seed=0)
@@ -30,12 +29,18 @@ SCRIPT = textwrap.dedent("""
         assert sharded[k].shape == plain[k].shape, (k, sharded[k].shape)
         np.testing.assert_allclose(np.asarray(sharded[k]), np.asarray(plain[k]), rtol=0, atol=atol)
     # The batch really is split over both devices and the model replicated on both.
-    qpos_sharding, model_sharding, how = seen[0]
+    qpos_sharding, how = seen[0]
     # vmap's batch axis splits over the devices; unsharded, a CPU batch runs trial by trial
-    assert (how, seen[1][2]) == ("vmap", "map"), (how, seen[1][2])
+    assert (how, seen[1][1]) == ("vmap", "map"), (how, seen[1][1])
     assert len(qpos_sharding.device_set) == 2 and not qpos_sharding.is_fully_replicated
     assert qpos_sharding.shard_shape((4, 8, model.mj_model.nq))[0] == 2, qpos_sharding
-    assert model_sharding.is_fully_replicated and len(model_sharding.device_set) == 2
+    # the tree backend passes no model arrays (its constants are folded: Model.folded); the
+    # MJX backend's model is replicated over the mesh of a sharded trial
+    from jaxid import api
+    assert jax.tree.leaves(model.folded()) == []
+    on_mesh = jax.sharding.NamedSharding(qpos_sharding.mesh, jax.sharding.PartitionSpec())
+    placed = jax.tree.leaves(api._placed(model, jax.device_put(batch, on_mesh)))[0].sharding
+    assert placed.is_fully_replicated and len(placed.device_set) == 2, placed
     mesh = jax.sharding.Mesh(np.array(jax.devices()), ("trials",))
     again = jaxid.inverse_dynamics_batched(model, batch, mesh=mesh, outputs=("joint_torques",))
     np.testing.assert_allclose(np.asarray(again["joint_torques"]), plain["joint_torques"], rtol=0,

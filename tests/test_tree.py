@@ -202,6 +202,23 @@ def test_top_level_calls_compile_with_the_xla_options(gait, gait_trial, monkeypa
   np.testing.assert_allclose(inside, eager, rtol=0, atol=atol)
 
 
+def test_a_traced_model_runs_inside_the_callers_jit(gait, gait_trial):
+  """The tree backend passes no model arrays (Model.folded), but a Model that is itself a jit
+  argument marks the call as traced: the nested program, not the top-level one with compiler
+  options (JAX refuses those inside a trace), and the same torques as the top-level call."""
+  trial = jax.tree.map(lambda x: x[:8], _cast(gait_trial, np.float32))
+  run = lambda m, tr: jaxid.inverse_dynamics(m, tr, outputs=("joint_torques",), backend="tree")
+  inside = jax.jit(lambda m: run(m, trial))(gait)["joint_torques"]  # the trial concrete
+  eager = run(gait, trial)["joint_torques"]
+  # two compiles of the same sums: 4 eps32 of the torque scale, as the test above argues
+  wide = _cast(trial, np.float64)
+  ref = oracle.run(gait.mj_model, wide.kinematics, wide.loads, gait.body_names)
+  atol = 4 * compare.EPS["float32"] * compare.scales(ref)["joint_torques"]
+  np.testing.assert_allclose(inside, eager, rtol=0, atol=atol)
+  assert not gait.traced
+  assert jax.tree.leaves(gait.folded()) == []
+
+
 def test_jit_traces_once_and_checks_name_the_frame(gait, gait_trial):
   tr = _cast(jax.tree.map(lambda x: x[:8], gait_trial), np.float32)
 
