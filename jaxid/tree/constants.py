@@ -177,13 +177,13 @@ OPTIONS = ("gravity", "timestep", "disableflags", "enableflags", "density", "vis
 
 
 def fingerprint(m: mujoco.MjModel) -> bytes:
-  """A digest of the constants the tree backend folds (FIELDS, OPTIONS): ~35 us on MyoLeg."""
+  """A digest of the constants the tree backend folds (FIELDS, OPTIONS), 19 us (bundled) to
+  29 us (MyoLeg) a call. Compared only for one MjModel, whose array sizes cannot change."""
   h = hashlib.blake2b(digest_size=16)
   for name in FIELDS:
-    x = np.ascontiguousarray(getattr(m, name))
-    h.update(f"{name}{x.shape}{x.dtype}".encode())
-    h.update(x.tobytes())
-  h.update(np.concatenate([np.ravel(np.asarray(getattr(m.opt, k), np.float64)) for k in OPTIONS]))
+    h.update(getattr(m, name).tobytes())
+  o = m.opt
+  h.update(np.array([*o.gravity, *(float(getattr(o, k)) for k in OPTIONS[1:])]).tobytes())
   return h.digest()
 
 
