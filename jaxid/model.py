@@ -13,7 +13,6 @@ import numpy as np
 from mujoco import mjx
 
 from jaxid.errors import InputError
-from jaxid.tree.constants import fingerprint
 
 FOOT_NAMES = ("calcn_l", "calcn_r")
 
@@ -38,10 +37,7 @@ class Model:
   jax_enable_x64), as mjx() would give.
   """
 
-  __slots__ = (
-    *("_fingerprint", "_folded", "_mjx", "body_ids", "body_names", "coordinate_map", "mj_model"),
-    "traced",
-  )
+  __slots__ = ("_folded", "_mjx", "body_ids", "body_names", "coordinate_map", "mj_model", "traced")
 
   def __init__(
     self,
@@ -56,7 +52,6 @@ class Model:
     self.coordinate_map = coordinate_map  # static (hashable, frozen): pytree metadata
     self._mjx: dict[bool, mjx.Model] = {}
     self._folded: Folded | None = None
-    self._fingerprint: bytes | None = None  # of the constants, at the first call
     self.traced = False  # True for a Model unflattened from tracers (inside a user's jit)
 
   def __repr__(self) -> str:
@@ -71,26 +66,10 @@ class Model:
         self._mjx[x64] = mjx.put_model(self.mj_model)
     return self._mjx[x64]
 
-  def check_unchanged(self) -> None:
-    """InputError when the constants of mj_model the tree backend folds (jaxid.tree.constants
-    FIELDS, OPTIONS) changed since this Model's first call: its programs and MJX model were
-    built from the old ones, so the call would silently use them."""
-    key = fingerprint(self.mj_model)
-    if self._fingerprint is None:
-      self._fingerprint = key
-    elif key != self._fingerprint:
-      raise InputError(
-        "model: its mj_model changed after the model's first call (jaxid builds its programs"
-        " from the constants once); edit a copy, copy.deepcopy(model.mj_model), and make a new"
-        " jaxid.Model(mj_model, model.body_ids, model.body_names) from it."
-      )
-
   def folded(self) -> Folded:
-    """What the tree backend reads of this model (cached): its C model, foot bodies and the
-    constants' fingerprint (a new one, a new program)."""
+    """What the tree backend reads of this model (cached): its C model and foot bodies."""
     if self._folded is None:
-      self.check_unchanged()
-      self._folded = Folded(self.mj_model, self.body_ids, self._fingerprint)
+      self._folded = Folded(self.mj_model, self.body_ids)
     return self._folded
 
   @property
@@ -123,20 +102,16 @@ class Model:
 
 
 @functools.partial(
-  jax.tree_util.register_dataclass,
-  data_fields=[],
-  meta_fields=["mj_model", "body_ids", "fingerprint"],
+  jax.tree_util.register_dataclass, data_fields=[], meta_fields=["mj_model", "body_ids"]
 )
 @dataclasses.dataclass(frozen=True)
 class Folded:
   """A Model as the tree backend sees it: the C model (its constants are folded into the program
-  at trace time), the foot body ids and the constants' fingerprint, as pytree metadata with no
-  leaves, so a jitted call flattens no MJX arrays (0.2 ms a flatten, measured). Equal for the
-  same C model, feet and constants."""
+  at trace time) and the foot body ids, as pytree metadata with no leaves, so a jitted call
+  flattens no MJX arrays (0.2 ms a flatten, measured). Equal for the same C model and feet."""
 
   mj_model: mujoco.MjModel
   body_ids: tuple[int, ...]
-  fingerprint: bytes
 
 
 def body_ids(mj_model: mujoco.MjModel, body_names=FOOT_NAMES) -> tuple[int, ...]:
