@@ -22,6 +22,7 @@ def _prepare(model, trial, outputs, remat, schedule, check_finite, validate_valu
     raise InputError(
       f"model: expected a jaxid.Model from jaxid.load_model, got {type(model).__name__}."
     )
+  model.check_unchanged()
   batch_shape, n_frames = validate.check_structure(model.mj_model, trial)
   opts = options.resolve(
     model.mj_model,

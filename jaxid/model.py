@@ -13,6 +13,7 @@ import numpy as np
 from mujoco import mjx
 
 from jaxid.errors import InputError
+from jaxid.tree.constants import fingerprint
 
 FOOT_NAMES = ("calcn_l", "calcn_r")
 
@@ -37,7 +38,10 @@ class Model:
   jax_enable_x64), as mjx() would give.
   """
 
-  __slots__ = ("_folded", "_mjx", "body_ids", "body_names", "coordinate_map", "mj_model", "traced")
+  __slots__ = (
+    *("_fingerprint", "_folded", "_mjx", "body_ids", "body_names", "coordinate_map", "mj_model"),
+    "traced",
+  )
 
   def __init__(
     self,
@@ -52,6 +56,7 @@ class Model:
     self.coordinate_map = coordinate_map  # static (hashable, frozen): pytree metadata
     self._mjx: dict[bool, mjx.Model] = {}
     self._folded: Folded | None = None
+    self._fingerprint: bytes | None = None  # of the constants, at the first call or flatten
     self.traced = False  # True for a Model unflattened from tracers (inside a user's jit)
 
   def __repr__(self) -> str:
@@ -66,10 +71,27 @@ class Model:
         self._mjx[x64] = mjx.put_model(self.mj_model)
     return self._mjx[x64]
 
+  def check_unchanged(self) -> bytes:
+    """The fingerprint of mj_model's constants (jaxid.tree.constants.FIELDS, OPTIONS), recorded
+    at this Model's first call or flatten; InputError when they changed since: its programs and
+    MJX model were built from the old ones, so a call would silently use them."""
+    key = fingerprint(self.mj_model)
+    if self._fingerprint is None:
+      self._fingerprint = key
+    elif key != self._fingerprint:
+      raise InputError(
+        "model: its mj_model changed after the model's first call (jaxid builds its programs"
+        " from the constants once); edit a copy, copy.deepcopy(model.mj_model), and make a new"
+        " jaxid.Model(mj_model, model.body_ids, model.body_names) from it."
+      )
+    return key
+
   def folded(self) -> Folded:
-    """What the tree backend reads of this model (cached): its C model and foot bodies."""
+    """What the tree backend reads of this model (cached): its C model, foot bodies and the
+    constants' fingerprint (new constants, a new program)."""
+    key = self.check_unchanged()
     if self._folded is None:
-      self._folded = Folded(self.mj_model, self.body_ids)
+      self._folded = Folded(self.mj_model, self.body_ids, key)
     return self._folded
 
   @property
@@ -89,29 +111,36 @@ class Model:
     return None if self.coordinate_map is None else np.eye(3)
 
   def tree_flatten(self) -> tuple[tuple[mjx.Model], tuple]:
-    """Leaves: the MJX model; metadata: the C model, the foot bodies, the coordinate map."""
-    return (self.mjx(),), (self.mj_model, self.body_ids, self.body_names, self.coordinate_map)
+    """Leaves: the MJX model; metadata: the C model, the foot bodies, the coordinate map and the
+    constants' fingerprint (InputError when mj_model was edited since: check_unchanged)."""
+    key = self.check_unchanged()
+    return (self.mjx(),), (self.mj_model, self.body_ids, self.body_names, self.coordinate_map, key)
 
   @classmethod
   def tree_unflatten(cls, aux: tuple, children: tuple) -> Model:
     """A Model whose mjx() is the given (possibly traced) MJX model."""
-    model = cls(*aux)
+    model = cls(*aux[:4])
+    model._fingerprint = aux[4]
     model._mjx[bool(jax.config.jax_enable_x64)] = children[0]
     model.traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(children))
     return model
 
 
 @functools.partial(
-  jax.tree_util.register_dataclass, data_fields=[], meta_fields=["mj_model", "body_ids"]
+  jax.tree_util.register_dataclass,
+  data_fields=[],
+  meta_fields=["mj_model", "body_ids", "fingerprint"],
 )
 @dataclasses.dataclass(frozen=True)
 class Folded:
   """A Model as the tree backend sees it: the C model (its constants are folded into the program
-  at trace time) and the foot body ids, as pytree metadata with no leaves, so a jitted call
-  flattens no MJX arrays (0.2 ms a flatten, measured). Equal for the same C model and feet."""
+  at trace time), the foot body ids and the constants' fingerprint, as pytree metadata with no
+  leaves, so a jitted call flattens no MJX arrays (0.2 ms a flatten, measured). Equal for the
+  same C model, feet and constants."""
 
   mj_model: mujoco.MjModel
   body_ids: tuple[int, ...]
+  fingerprint: bytes
 
 
 def body_ids(mj_model: mujoco.MjModel, body_names=FOOT_NAMES) -> tuple[int, ...]:

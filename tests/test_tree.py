@@ -10,6 +10,7 @@ printed by the harness summary (docs/parity.md) and in the tree's report.
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import chex
@@ -217,6 +218,35 @@ def test_a_traced_model_runs_inside_the_callers_jit(gait, gait_trial):
   np.testing.assert_allclose(inside, eager, rtol=0, atol=atol)
   assert not gait.traced
   assert jax.tree.leaves(gait.folded()) == []
+
+
+def test_a_changed_mj_model_is_refused_and_an_edited_copy_is_seen(gait_trial):
+  """jaxid builds a model's programs from its constants once: editing model.mj_model after the
+  first call is refused (before the check the call silently used the old constants: doubling
+  body_mass changed the torques by 0 N m on both backends), and an edited copy in a new Model
+  compiles anew and matches MuJoCo C on the edited model at the float32 policy."""
+  model = jaxid.load_model("gait_lowerbody")  # its own MjModel: the session's stays as it is
+  trial = jax.tree.map(lambda x: x[:8], _cast(gait_trial, np.float32))
+  call = lambda m: jaxid.inverse_dynamics(m, trial, outputs=("joint_torques",), backend="tree")
+  users_jit = jax.jit(lambda m: call(m)["joint_torques"])
+  before = np.asarray(call(model)["joint_torques"])
+  # another program (no XLA_OPTIONS in a caller's jit): float32 round-off, ~1e-6 of ~950 N m
+  np.testing.assert_allclose(users_jit(model), before, rtol=0, atol=1e-3)  # N m
+  edited = copy.deepcopy(model.mj_model)
+  edited.body_mass[1:] *= 2.0
+  model.mj_model.body_mass[1:] *= 2.0
+  with pytest.raises(InputError, match=r"^model: its mj_model changed after the model's first"):
+    call(model)
+  with pytest.raises(InputError, match=r"^model: its mj_model changed"):
+    jaxid.inverse_dynamics(model, trial, backend="mjx")
+  with pytest.raises(InputError, match=r"^model: its mj_model changed"):
+    users_jit(model)  # the Model as an argument of a caller's jit: checked as it is flattened
+  # the same (edited) MjModel in a new Model: a new fingerprint, so a new program and new constants
+  for mj in (edited, model.mj_model):
+    fresh = jaxid.Model(mj, model.body_ids, model.body_names)
+    errors = check_against_c(fresh, trial, "tree, edited model", outputs=("joint_torques",))
+    assert errors["joint_torques"] <= compare.RTOL["float32"]
+    assert np.abs(np.asarray(call(fresh)["joint_torques"]) - before).max() > 1.0  # N m
 
 
 def test_jit_traces_once_and_checks_name_the_frame(gait, gait_trial):
