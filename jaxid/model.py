@@ -88,9 +88,10 @@ class Model:
 
   def folded(self) -> Folded:
     """What the tree backend reads of this model (cached): its C model, foot bodies and the
-    constants' fingerprint (new constants, a new program)."""
-    key = self.check_unchanged()
+    constants' fingerprint (new constants, a new program). Callers check the model first
+    (api._prepare, tree_flatten), so the digest runs once per call."""
     if self._folded is None:
+      key = self._fingerprint if self._fingerprint is not None else self.check_unchanged()
       self._folded = Folded(self.mj_model, self.body_ids, key)
     return self._folded
 

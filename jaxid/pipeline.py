@@ -315,7 +315,7 @@ def _compiled(fn, model: Model, trial: Trial, opts: Options):
   if opts.backend == "tree":
     traced, model = traced or model.traced, model.folded()
   else:
-    traced = traced or any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(model))
+    traced = traced or any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(model.mjx()))
   return _JITS[fn, not traced](model, trial, opts)
 
 

@@ -11,6 +11,7 @@ printed by the harness summary (docs/parity.md) and in the tree's report.
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 
 import chex
@@ -247,6 +248,24 @@ def test_a_changed_mj_model_is_refused_and_an_edited_copy_is_seen(gait_trial):
     errors = check_against_c(fresh, trial, "tree, edited model", outputs=("joint_torques",))
     assert errors["joint_torques"] <= compare.RTOL["float32"]
     assert np.abs(np.asarray(call(fresh)["joint_torques"]) - before).max() > 1.0  # N m
+
+
+def test_the_constants_digest_runs_once_per_call(gait, gait_trial, monkeypatch):
+  """The edited-model check costs one digest of the constants per warm call on the tree backend
+  (19 us bundled), two on MJX (the call's check and jit's flatten of the Model): before, Model.folded
+  re-ran it on every call and the MJX branch flattened the Model once more (2 and 3)."""
+  trial = jax.tree.map(lambda x: x[:8], _cast(gait_trial, np.float32))
+  runs = []
+  real = tree.constants.fingerprint
+  monkeypatch.setattr("jaxid.model.fingerprint", lambda m: runs.append(1) or real(m))
+  for backend, digests in (("tree", 1), ("mjx", 2)):
+    call = functools.partial(
+      jaxid.inverse_dynamics, gait, trial, outputs=("joint_torques",), backend=backend
+    )
+    jax.block_until_ready(call())  # compiled (and the Model's fingerprint recorded) here
+    runs.clear()
+    jax.block_until_ready(call())
+    assert len(runs) == digests, backend
 
 
 def test_jit_traces_once_and_checks_name_the_frame(gait, gait_trial):
