@@ -2,9 +2,10 @@
 
 1. pytest benchmarks/ (--benchmark-only overrides pyproject's --benchmark-skip), writing
    pytest-benchmark's JSON to benchmarks/results/<mode>.json (gitignored);
-2. the regression check against the mode's committed baseline (benchmarks/baseline.json: one
-   earlier run on the same CPU model, benchmarks/report/regress.py): rows over the limit are
-   measured once more, in a new pytest process, and are a REGRESSION only when over it again;
+2. the regression check against the mode's committed baseline on this machine
+   (benchmarks/baseline.json: one earlier run per CPU model and core count,
+   benchmarks/report/regress.py): rows over the limit are measured once more, in a new pytest
+   process, and are a REGRESSION only when over it again;
 3. from that JSON: the report (targets, verdict, frames/s per row, ratios, compile, memory,
    scaling, machine, versions, date) and a PNG plot.
 
@@ -17,9 +18,10 @@ targets are reported, not failures.
 
 Options: --no-run (report from the last JSON; rows over the limit are then not re-measured, so
 nothing is confirmed), --update-baseline (after judging this run against the stored baseline,
-store this run as the mode's baseline for later runs; refused for a run with failures), and
-pytest arguments after "--". Each mode is judged only against its own mode's baseline: ci rows
-have fewer rounds, and a min over fewer rounds is biased high.
+store this run as the mode's baseline on its machine for later runs, the other machines' kept;
+refused for a run with failures), and pytest arguments after "--". Each mode is judged only
+against its own mode's baseline: ci rows have fewer rounds, and a min over fewer rounds is
+biased high.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def main(argv=None) -> int:
   data = json.loads(json_path.read_text())
   rows = rows_.distill(data)
   baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
-  base = baseline.get(mode)
+  base = regress.select(baseline, mode, data)
   why = regress.not_comparable(data, base)
   checks = [] if why else regress.compare(rows, base["rows"])
   over = [c for c in checks if c["over"]]
@@ -119,9 +121,11 @@ def main(argv=None) -> int:
   if args.ci:
     print(markdown.summary(text))
   if args.update_baseline and rc == 0:
-    baseline[mode] = regress.entry(data, rows, mode)
+    new = regress.entry(data, rows, mode)
+    baseline = regress.store(baseline, mode, new)
     _write(BASELINE, json.dumps(baseline, indent=1, sort_keys=True) + "\n")
-    print(f"benchmarks: this run is now the {mode} baseline ({BASELINE.relative_to(ROOT)})")
+    where = regress.machine_key(new)
+    print(f"benchmarks: this run is now the {mode} baseline on {where} ({BASELINE.name})")
   elif args.update_baseline:
     print("benchmarks: baseline not updated: this run had failures", file=sys.stderr)
   if rc != 0:

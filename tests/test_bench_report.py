@@ -93,3 +93,36 @@ def test_a_tree_gradient_is_divided_by_the_tree_forward_not_the_mjx_one():
   )
   assert forward_of(rows, rows["tree-grad"])["name"] == "tree"
   assert forward_of(rows, rows["mjx-grad"])["name"] == "mjx-in-jit"
+
+
+def _run(cpu: str, when: str, metric: float = 1.0) -> tuple[dict, dict]:
+  """(pytest-benchmark data, its baseline entry) of a run on cpu x2 at when."""
+  from benchmarks.report.regress import entry
+
+  data = {"datetime": when, "machine_info": {"cpu": {"brand_raw": cpu}, "cpu_count": 2}}
+  rows = {"r": {"metric": metric, "unit": "us/frame", "kind": "forward", "label": "r"}}
+  return data, entry(data, rows, "ci")
+
+
+def test_each_machine_is_judged_against_its_own_baseline():
+  """CI's VM comes as an Intel Xeon or an AMD EPYC: with one baseline per mode, a run on the
+  other kind got no verdict at all. Each machine keeps its own entry; storing one keeps the
+  rest; the file before machines (one entry per mode) still reads as its machine's."""
+  from benchmarks.report.regress import not_comparable, select, store
+
+  intel_data, intel = _run("Intel(R) Xeon(R) Processor", "2026-12-04T10:00:00")
+  amd_data, amd = _run("AMD EPYC", "2026-12-07T10:00:00", metric=2.0)
+  old = {"ci": intel}  # the format before machines
+  assert select(old, "ci", intel_data) == intel
+  assert select(old, "ci", amd_data) is None
+  assert not_comparable(amd_data, None).endswith("this run's machine, AMD EPYC x2")
+  both = store(old, "ci", amd)
+  assert set(both["ci"]) == {"Intel(R) Xeon(R) Processor x2", "AMD EPYC x2"}
+  later_intel, _ = _run("Intel(R) Xeon(R) Processor", "2026-12-08T10:00:00")
+  later_amd, _ = _run("AMD EPYC", "2026-12-08T10:00:00")
+  assert select(both, "ci", later_intel) == intel
+  assert not_comparable(later_intel, intel) == ""
+  assert select(both, "ci", later_amd) == amd
+  assert not_comparable(later_amd, amd) == ""
+  assert store(both, "ci", amd) == both
+  assert select(both, "full", later_amd) is None

@@ -1,10 +1,12 @@
 """The regression check: this run against a baseline stored from one earlier run on the same CPU.
 
-The baseline (benchmarks/baseline.json, one entry per mode) is one run's figures as they were
-measured, with the run's date, commit and CPU model: `run.py --update-baseline` stores the run
-it has just judged against the previous baseline, for the next run to be judged against. The
-check refuses (says "not comparable", gives no verdict) when the baseline is this run or a later
-one, or was measured on another CPU model or core count.
+The baseline (benchmarks/baseline.json: per mode, one entry per CPU model and core count) is one
+run's figures as they were measured, with the run's date, commit and CPU model: `run.py
+--update-baseline` stores the run it has just judged against the previous baseline of its
+machine, for the next run there to be judged against; the other machines' entries are kept. CI's
+VM comes as more than one CPU kind, so each kind has its own: a run is judged only against its
+own machine's entry (select). The check refuses (says "not comparable", gives no verdict) when
+there is none, or the baseline is this run or a later one.
 
 A row is over the limit when its metric exceeds the baseline's by more than LIMITS[kind] after
 dividing times by the machine's slowdown (the C peer's torques row, now / baseline, when above
@@ -25,8 +27,8 @@ NOTE = (
   "baseline's, when above 1). Such rows are measured once more in a fresh pytest process (the C "
   "peer with them); a row over the limit in both measurements is a REGRESSION and makes "
   "`python -m benchmarks.run` exit 1, in CI too. The baseline is one earlier run on the same "
-  "CPU model and core count (benchmarks/baseline.json records them); another machine or the "
-  "run itself gives 'not comparable' and no verdict. Why 2x and a confirmation: on this shared "
+  "CPU model and core count (benchmarks/baseline.json keeps one per machine); a machine without "
+  "one, or the run itself, gives 'not comparable' and no verdict. Why 2x and a confirmation: on this shared "
   "2-core VM, runs of the same code gave jaxid rows 0.5x to 2.9x of each other while the "
   "single-threaded C peer stayed within 6% (benchmarks/notes.md), because XLA uses both cores "
   "and loses one whenever another process runs; dividing by the C peer removes a uniformly "
@@ -42,6 +44,27 @@ def machine(data: dict) -> dict:
   """The CPU model and core count of a run (pytest-benchmark's machine_info)."""
   mi = data.get("machine_info", {})
   return {"cpu": mi.get("cpu", {}).get("brand_raw", "?"), "cpu_count": mi.get("cpu_count")}
+
+
+def machine_key(m: dict) -> str:
+  """A machine as baseline.json names it: 'AMD EPYC x2'."""
+  return f"{m['cpu']} x{m['cpu_count']}"
+
+
+def _entries(baseline: dict, mode: str) -> dict:
+  """The mode's entries by machine; a single entry (the file before machines) keyed by its own."""
+  entries = baseline.get(mode) or {}
+  return {machine_key(entries): entries} if "rows" in entries else dict(entries)
+
+
+def select(baseline: dict, mode: str, data: dict) -> dict | None:
+  """The mode's baseline from this run's machine, or None."""
+  return _entries(baseline, mode).get(machine_key(machine(data)))
+
+
+def store(baseline: dict, mode: str, new: dict) -> dict:
+  """baseline with new as its mode's entry for new's machine; every other entry kept."""
+  return {**baseline, mode: {**_entries(baseline, mode), machine_key(new): new}}
 
 
 def entry(data: dict, rows: dict, mode: str) -> dict:
@@ -65,7 +88,7 @@ def entry(data: dict, rows: dict, mode: str) -> dict:
 def not_comparable(data: dict, base: dict | None) -> str:
   """Why this run cannot be judged against the baseline ('' when it can)."""
   if not base or not base.get("rows"):
-    return "no baseline for this mode"
+    return f"no baseline for this mode from this run's machine, {machine_key(machine(data))}"
   run, when = data.get("datetime") or "", base.get("run") or ""
   if not when or "cpu" not in base:
     return "the baseline records no run date or CPU model (not one run)"
