@@ -65,11 +65,22 @@ def test_gradient_matches_finite_differences(gait, x64):
   assert abs(float(ad) - float(fd)) <= 1e-6 * max(abs(float(ad)), 1.0), (float(ad), float(fd))
 
 
+def _eqns(jaxpr):
+  """Every equation of a jaxpr, those of its sub-jaxprs (jit, scan bodies) included."""
+  for e in jaxpr.eqns:
+    yield e
+    for v in e.params.values():
+      for x in v if isinstance(v, tuple | list) else (v,):
+        if isinstance(x, jax.extend.core.ClosedJaxpr | jax.extend.core.Jaxpr):
+          yield from _eqns(getattr(x, "jaxpr", x))
+
+
 @pytest.mark.x64
 def test_batch_runs_trial_by_trial_and_differentiates_as_vmap(gait, x64):
   """A CPU batch runs its trials one after another (lax.map inside a custom_jvp, Options.batch
-  "map") and is differentiated as jax.vmap of the trial: value, grad and jvp of the batch equal
-  those of jax.vmap over single-trial calls to 1e-10 of their magnitude (float64 round-off)."""
+  "map"), its reverse pass too, rerunning each trial's forward (jax.checkpoint) instead of
+  storing the batch's intermediates: value, grad and jvp of the batch equal those of jax.vmap
+  over single-trial calls to 1e-10 of their magnitude (float64 round-off)."""
   trial = jax.tree.map(lambda x: jnp.asarray(x, jnp.float64), _trial(gait))
   rng = np.random.default_rng(1)
   batch = jax.tree.map(lambda x: jnp.stack([x, x + 1e-2 * rng.normal(size=x.shape)]), trial)
@@ -79,6 +90,10 @@ def test_batch_runs_trial_by_trial_and_differentiates_as_vmap(gait, x64):
   jaxpr = str(jax.make_jaxpr(f)(batch))
   assert "custom_jvp_call" in jaxpr, "the batch is not differentiated by its own rule"
   assert "scan" in jaxpr, "the batch did not run trial by trial"
+  scans = [e for e in _eqns(jax.make_jaxpr(jax.grad(f))(batch).jaxpr) if e.primitive.name == "scan"]
+  assert len(scans) == 2, "the gradient is not a forward and a reverse loop over the trials"
+  reverse = [e.primitive.name for e in _eqns(scans[-1].params["jaxpr"].jaxpr)]
+  assert "cos" in reverse, "the reverse loop does not rerun each trial's kinematics"
   close = lambda a, b: abs(float(a) - float(b)) <= 1e-10 * max(abs(float(b)), 1.0)
   assert close(jit(f)(batch), jit(each)(batch))
   g, g_each = jit(jax.grad(f))(batch), jit(jax.grad(each))(batch)

@@ -1,12 +1,12 @@
 """python -m benchmarks.experiments.batches: a batch trial by trial or side by side.
 
 Options.batch (jaxid.options.auto_batch): "map" runs a tree-backend batch's trials one after
-another (jaxid.pipeline.batch_map: lax.map, differentiated as jax.vmap), "vmap" runs all B x T
-frames as the lanes of one program. B = 32 sample trials of T = 200 frames, float32, the bundled
-model and MyoLeg (when jaxid[myo] is installed): the torques and value_and_grad of mean(tau^2)
-over the batch, each jitted with jaxid.XLA_OPTIONS and compiled with no persistent cache, then
-all programs of one model called in turn three times (best of 20, us/frame), and the largest
-difference of the two layouts' torques and gradients.
+another (jaxid.pipeline.batch_map: lax.map, its reverse pass trial by trial through
+jax.checkpoint), "vmap" runs all B x T frames as the lanes of one program. B = 32 sample trials
+of T = 200 frames, float32, the bundled model and MyoLeg (when jaxid[myo] is installed): the
+torques and value_and_grad of mean(tau^2) over the batch, each jitted with jaxid.XLA_OPTIONS and
+compiled with no persistent cache, then all programs of one model called in turn three times
+(best of 20, us/frame), and the largest difference of the two layouts' torques and gradients.
 """
 
 from __future__ import annotations
