@@ -20,6 +20,7 @@ tree_vmap hands all frames to the tree frame at once (its scalars are then (T,) 
 from __future__ import annotations
 
 import functools
+import math
 
 import jax
 import jax.numpy as jnp
@@ -266,15 +267,26 @@ def trial_outputs(model: Model | Folded, trial: Trial, opts: Options) -> dict:
     m, body_ids = model.mjx(), model.body_ids
     fn = lambda k, ld: SCHEDULES[opts.schedule](m, k, ld, body_ids, opts)
   if opts.batched:
-    fn = batch_map(fn) if opts.batch == "map" else jax.vmap(fn)
+    if opts.batch == "map":
+      fn = batch_map(fn, rerun=math.prod(trial.kinematics.qvel.shape[:-1]) > VMAP_JVP_MAX_FRAMES)
+    else:
+      fn = jax.vmap(fn)
   return fn(trial.kinematics, trial.loads)
 
 
-def batch_map(fn):
-  """fn over a leading batch axis B trial by trial (lax.map), and its derivatives too: the jvp
-  is lax.map of each trial's jvp through jax.checkpoint(fn), so the reverse pass recomputes one
-  trial's forward beside its backward instead of storing B trials' intermediates (1.3-1.5x
-  faster than vmap's gradient, docs/performance.md). A caller's jax.vmap batches the map's
+# A mapped batch of at most this many frames (B x T) is differentiated as jax.vmap, a larger one
+# trial by trial. vmap's gradient (bundled model, float32, the 2-core VM) ran 1.2-1.6 us/frame up
+# to 32 x 100, 24 x 200 and 28 x 200 frames, and 2.6-2.8 at 32 x 200, where the trial-by-trial
+# reverse pass ran 1.8 (and 2.0-2.7 at the smaller batches); MyoLeg likewise (vmap 1.5x faster
+# at 16 x 200, 1.35x slower at 32 x 200). docs/performance.md.
+VMAP_JVP_MAX_FRAMES = 4800
+
+
+def batch_map(fn, rerun: bool = True):
+  """fn over a leading batch axis B trial by trial (lax.map), and its derivatives: rerun=True,
+  lax.map of each trial's jvp through jax.checkpoint(fn), so the reverse pass recomputes one
+  trial's forward beside its backward instead of storing B trials' intermediates; rerun=False,
+  jax.jvp of jax.vmap(fn) (all trials side by side). A caller's jax.vmap batches the map's
   body: still trial by trial."""
 
   @jax.custom_jvp
@@ -283,6 +295,8 @@ def batch_map(fn):
 
   @run.defjvp
   def run_jvp(primals, tangents):
+    if not rerun:
+      return jax.jvp(jax.vmap(fn), primals, tangents)
     # linearised, each step saves its trial's inputs; transposed, it reruns that trial
     trial = jax.checkpoint(fn)
     return jax.lax.map(lambda pt: jax.jvp(trial, *pt), (primals, tangents))

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import jaxid
-from jaxid import contract
+from jaxid import contract, pipeline
 
 # jaxid's XLA option on each test's own jit, as docs/performance.md tells a caller to pass it.
 jit = functools.partial(jax.jit, compiler_options=jaxid.XLA_OPTIONS)
@@ -75,22 +75,56 @@ def _eqns(jaxpr):
           yield from _eqns(getattr(x, "jaxpr", x))
 
 
-@pytest.mark.x64
-def test_batch_runs_trial_by_trial_and_differentiates_as_vmap(gait, x64):
-  """A CPU batch runs its trials one after another (lax.map inside a custom_jvp, Options.batch
-  "map"), its reverse pass too, rerunning each trial's forward (jax.checkpoint) instead of
-  storing the batch's intermediates: value, grad and jvp of the batch equal those of jax.vmap
-  over single-trial calls to 1e-10 of their magnitude (float64 round-off)."""
+def _batch(gait, rng):
+  """Two trials of 3 frames, float64: the second a perturbed copy of the first."""
   trial = jax.tree.map(lambda x: jnp.asarray(x, jnp.float64), _trial(gait))
+  return jax.tree.map(lambda x: jnp.stack([x, x + 1e-2 * rng.normal(size=x.shape)]), trial)
+
+
+def _scans(f, batch) -> list:
+  """The scan equations of jax.grad(f)'s program at batch."""
+  return [e for e in _eqns(jax.make_jaxpr(jax.grad(f))(batch).jaxpr) if e.primitive.name == "scan"]
+
+
+@pytest.fixture
+def rerun_every_batch(monkeypatch):
+  """pipeline.VMAP_JVP_MAX_FRAMES = 0: every mapped batch's reverse pass runs trial by trial.
+  JAX's trace caches are cleared before and after, so no program traced with the other rule is
+  reused here or this one elsewhere."""
+  jax.clear_caches()
+  monkeypatch.setattr(pipeline, "VMAP_JVP_MAX_FRAMES", 0)
+  yield
+  jax.clear_caches()
+
+
+@pytest.mark.x64
+def test_small_batch_differentiates_as_vmap(gait, x64):
+  """A batch of at most VMAP_JVP_MAX_FRAMES frames (B x T) is differentiated as jax.vmap: its
+  gradient has no loop over the trials (vmap's gradient was the faster there)."""
+  batch = _batch(gait, np.random.default_rng(1))
+  assert pipeline.VMAP_JVP_MAX_FRAMES >= 2 * 3
+  f = _loss(gait, jnp.ones(batch.kinematics.qvel.shape[1:]))
+  assert "scan" in str(jax.make_jaxpr(f)(batch)), "the batch did not run trial by trial"
+  assert _scans(f, batch) == [], "a small batch's gradient loops over its trials"
+
+
+@pytest.mark.x64
+def test_batch_runs_trial_by_trial_and_differentiates_as_vmap(gait, x64, rerun_every_batch):
+  """A CPU batch runs its trials one after another (lax.map inside a custom_jvp, Options.batch
+  "map"); above VMAP_JVP_MAX_FRAMES frames (here: always) its reverse pass too, rerunning each
+  trial's forward (jax.checkpoint) instead of storing the batch's intermediates: value, grad and
+  jvp of the batch equal those of jax.vmap over single-trial calls to 1e-10 of their magnitude
+  (float64 round-off)."""
   rng = np.random.default_rng(1)
-  batch = jax.tree.map(lambda x: jnp.stack([x, x + 1e-2 * rng.normal(size=x.shape)]), trial)
+  batch = _batch(gait, rng)
+  trial = jax.tree.map(lambda x: x[0], batch)
   w = jnp.asarray(rng.normal(size=trial.kinematics.qvel.shape))
   f = _loss(gait, w)  # on the batch: the sum of the trials' losses
   each = lambda b: jnp.sum(jax.vmap(f)(b))
   jaxpr = str(jax.make_jaxpr(f)(batch))
   assert "custom_jvp_call" in jaxpr, "the batch is not differentiated by its own rule"
   assert "scan" in jaxpr, "the batch did not run trial by trial"
-  scans = [e for e in _eqns(jax.make_jaxpr(jax.grad(f))(batch).jaxpr) if e.primitive.name == "scan"]
+  scans = _scans(f, batch)
   assert len(scans) == 2, "the gradient is not a forward and a reverse loop over the trials"
   reverse = [e.primitive.name for e in _eqns(scans[-1].params["jaxpr"].jaxpr)]
   assert "cos" in reverse, "the reverse loop does not rerun each trial's kinematics"

@@ -1,12 +1,15 @@
 """python -m benchmarks.experiments.batches: a batch trial by trial or side by side.
 
 Options.batch (jaxid.options.auto_batch): "map" runs a tree-backend batch's trials one after
-another (jaxid.pipeline.batch_map: lax.map, its reverse pass trial by trial through
-jax.checkpoint), "vmap" runs all B x T frames as the lanes of one program. B = 32 sample trials
-of T = 200 frames, float32, the bundled model and MyoLeg (when jaxid[myo] is installed): the
-torques and value_and_grad of mean(tau^2) over the batch, each jitted with jaxid.XLA_OPTIONS and
-compiled with no persistent cache, then all programs of one model called in turn three times
-(best of 20, us/frame), and the largest difference of the two layouts' torques and gradients.
+another (jaxid.pipeline.batch_map: lax.map; above VMAP_JVP_MAX_FRAMES frames its reverse pass
+trial by trial through jax.checkpoint, as at B x T here), "vmap" runs all B x T frames as the
+lanes of one program, and "caller's vmap" is jax.vmap over single-trial calls (a per-trial loss,
+as examples/train_through_id.py has it).
+B = 32 sample trials of T = 200 frames, float32, the bundled model and MyoLeg (when jaxid[myo] is
+installed): the torques and value_and_grad of mean(tau^2) over the batch, each jitted with
+jaxid.XLA_OPTIONS and compiled with no persistent cache, then all programs of one model called in
+turn three times (best of 20, us/frame), and each layout's largest difference from vmap's
+torques and gradients.
 """
 
 from __future__ import annotations
@@ -23,15 +26,20 @@ from benchmarks.experiments.__main__ import best_times, compile_, model_names
 from jaxid import options, pipeline
 
 B, T = 32, 200
+LAYOUTS = ("vmap", "map", "caller's vmap")
 
 
 def programs(model, trial) -> dict:
-  """{(program, batch): fn(trial)} for both layouts."""
+  """{(program, layout): fn(trial)} for each of LAYOUTS."""
   opts = options.resolve(model.mj_model, jaxid.TORQUES, False, "auto", False, (B,), T, "tree")
+  one = lambda tr: jaxid.inverse_dynamics(model, tr, outputs=jaxid.TORQUES, backend="tree")
   out = {}
-  for batch in ("vmap", "map"):
-    o = dataclasses.replace(opts, batch=batch)
-    run = lambda tr, o=o: pipeline.trial_outputs(model, tr, o)["joint_torques"]
+  for batch in LAYOUTS:
+    if batch == "caller's vmap":  # jax.vmap over single-trial calls, as a per-trial loss does
+      run = lambda tr: jax.vmap(one)(tr)["joint_torques"]
+    else:
+      o = dataclasses.replace(opts, batch=batch)
+      run = lambda tr, o=o: pipeline.trial_outputs(model, tr, o)["joint_torques"]
     out["torques", batch] = run
     out["value_and_grad", batch] = jax.value_and_grad(lambda tr, run=run: jnp.mean(run(tr) ** 2))
   return out
@@ -53,13 +61,15 @@ def main() -> None:
     for key, (lower, comp) in times.items():
       us = " / ".join(f"{r[key]:.3f}" for r in rounds)
       print(f"| {name} | {key[0]} | {key[1]} | {lower:.2f} | {comp:.2f} | {us} |")
-    tau = {b: np.asarray(compiled["torques", b](trial)) for b in ("vmap", "map")}
-    grads = {b: jax.tree.leaves(compiled["value_and_grad", b](trial)[1]) for b in ("vmap", "map")}
-    dg = max(float(np.max(np.abs(x - y))) for x, y in zip(grads["vmap"], grads["map"]))
-    print(
-      f"{name}: torques differ by {np.max(np.abs(tau['vmap'] - tau['map'])):.2e} N m "
-      f"(scale {np.max(np.abs(tau['vmap'])):.0f}); gradients by {dg:.2e}"
-    )
+    tau = {b: np.asarray(compiled["torques", b](trial)) for b in LAYOUTS}
+    grads = {b: jax.tree.leaves(compiled["value_and_grad", b](trial)[1]) for b in LAYOUTS}
+    for b in LAYOUTS[1:]:
+      dg = max(float(np.max(np.abs(x - y))) for x, y in zip(grads["vmap"], grads[b]))
+      print(
+        f"{name}, {b} against vmap: torques differ by"
+        f" {np.max(np.abs(tau['vmap'] - tau[b])):.2e} N m (scale {np.max(np.abs(tau['vmap'])):.0f});"
+        f" gradients by {dg:.2e}"
+      )
 
 
 if __name__ == "__main__":
