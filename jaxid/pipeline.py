@@ -275,10 +275,10 @@ def trial_outputs(model: Model | Folded, trial: Trial, opts: Options) -> dict:
 
 
 # A mapped batch of at most this many frames (B x T) is differentiated as jax.vmap, a larger one
-# trial by trial. vmap's gradient (bundled model, float32, the 2-core VM) ran 1.2-1.6 us/frame up
-# to 32 x 100, 24 x 200 and 28 x 200 frames, and 2.6-2.8 at 32 x 200, where the trial-by-trial
-# reverse pass ran 1.8 (and 2.0-2.7 at the smaller batches); MyoLeg likewise (vmap 1.5x faster
-# at 16 x 200, 1.35x slower at 32 x 200). docs/performance.md.
+# trial by trial. vmap's gradient (bundled model, float32, the 2-core VM) was the faster at every
+# shape measured from 8 x 48 to 28 x 200 frames (1.2-2.8 against 1.8-4.7 us/frame), 1.5x slower
+# at 32 x 200 (2.6-2.7 against 1.8); MyoLeg likewise (1.5x faster at 16 x 200, 1.3x slower at
+# 32 x 200). docs/performance.md.
 VMAP_JVP_MAX_FRAMES = 4800
 
 
