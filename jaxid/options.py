@@ -38,7 +38,7 @@ class Options:
   batched: the trial has a leading batch axis B
   backend: "tree" (the straight-line RNEA of jaxid.tree) or "mjx" (never "auto")
   batch: how a batch's trials run: "vmap" (side by side) or "map" (one after another with
-    its derivatives too above VMAP_JVP_MAX_FRAMES frames, jaxid.pipeline.batch_map); see
+    its derivatives too above VMAP_JVP_MAX_FRAMES frames, jaxid.batching.batch_map); see
     auto_batch
   """
 
@@ -71,7 +71,7 @@ def auto_batch(batched: bool, backend: str, sharded: bool = False) -> str:
   On the 2-core VM a batch of 32 trials x 200 frames ran its forward pass 1.2-1.4x faster trial
   by trial (200 lanes per loop, in cache) than as one 6,400-lane program, and its gradient
   1.5x faster with each trial's forward rerun in its reverse pass; up to
-  jaxid.pipeline.VMAP_JVP_MAX_FRAMES frames the batch is differentiated as vmap, which was the
+  jaxid.batching.VMAP_JVP_MAX_FRAMES frames the batch is differentiated as vmap, which was the
   faster there (docs/performance.md). A batch sharded over devices is split by vmap's batch
   axis; a GPU wants the widest loops."""
   cpu = jax.default_backend() == "cpu"

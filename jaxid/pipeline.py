@@ -20,14 +20,13 @@ tree_vmap hands all frames to the tree frame at once (its scalars are then (T,) 
 from __future__ import annotations
 
 import functools
-import math
 
 import jax
 import jax.numpy as jnp
 from jax.experimental import checkify
 from mujoco import mjx
 
-from jaxid import contract, tree
+from jaxid import batching, contract, tree
 from jaxid.model import Folded, Model
 from jaxid.options import CHUNK, Options, check_outputs
 from jaxid.types import Kinematics, Loads, Trial
@@ -267,41 +266,8 @@ def trial_outputs(model: Model | Folded, trial: Trial, opts: Options) -> dict:
     m, body_ids = model.mjx(), model.body_ids
     fn = lambda k, ld: SCHEDULES[opts.schedule](m, k, ld, body_ids, opts)
   if opts.batched:
-    if opts.batch == "map":
-      fn = batch_map(fn, rerun=math.prod(trial.kinematics.qvel.shape[:-1]) > VMAP_JVP_MAX_FRAMES)
-    else:
-      fn = jax.vmap(fn)
+    fn = batching.batch_map(fn, trial) if opts.batch == "map" else jax.vmap(fn)
   return fn(trial.kinematics, trial.loads)
-
-
-# A mapped batch of at most this many frames (B x T) is differentiated as jax.vmap, a larger one
-# trial by trial. vmap's gradient (bundled model, float32, the 2-core VM) was the faster at every
-# shape measured from 8 x 48 to 28 x 200 frames (1.2-2.8 against 1.8-4.7 us/frame), 1.5x slower
-# at 32 x 200 (2.6-2.7 against 1.8); MyoLeg likewise (1.5x faster at 16 x 200, 1.3x slower at
-# 32 x 200). docs/performance.md.
-VMAP_JVP_MAX_FRAMES = 4800
-
-
-def batch_map(fn, rerun: bool = True):
-  """fn over a leading batch axis B trial by trial (lax.map), and its derivatives: rerun=True,
-  lax.map of each trial's jvp through jax.checkpoint(fn), so the reverse pass recomputes one
-  trial's forward beside its backward instead of storing B trials' intermediates; rerun=False,
-  jax.jvp of jax.vmap(fn) (all trials side by side). A caller's jax.vmap batches the map's
-  body: still trial by trial."""
-
-  @jax.custom_jvp
-  def run(kin: Kinematics, ld: Loads) -> dict:
-    return jax.lax.map(lambda x: fn(*x), (kin, ld))
-
-  @run.defjvp
-  def run_jvp(primals, tangents):
-    if not rerun:
-      return jax.jvp(jax.vmap(fn), primals, tangents)
-    # linearised, each step saves its trial's inputs; transposed, it reruns that trial
-    trial = jax.checkpoint(fn)
-    return jax.lax.map(lambda pt: jax.jvp(trial, *pt), (primals, tangents))
-
-  return run
 
 
 # XLA:CPU's elemental emitters, not its MLIR fusion emitters, for jaxid's programs: compile 25-40 %

@@ -87,20 +87,21 @@ def _enclosing(file: str, line: int) -> ast.AST | None:
   return best
 
 
-def _eqns(jaxpr):
+def eqns(jaxpr):
+  """Every equation of a jaxpr, those of its sub-jaxprs (scan bodies, pjit, cond) included."""
   for eqn in jaxpr.eqns:
     yield eqn
     for sub in jex_core.jaxprs_in_params(eqn.params):
-      yield from _eqns(sub)
+      yield from eqns(sub)
 
 
 def count_eqns(closed) -> int:
   """Equations of a jaxpr, sub-jaxprs (scan bodies, pjit, cond branches) included."""
-  return sum(1 for _ in _eqns(closed.jaxpr))
+  return sum(1 for _ in eqns(closed.jaxpr))
 
 
 def primitives(closed) -> set[str]:
-  return {eqn.primitive.name for eqn in _eqns(closed.jaxpr)}
+  return {eqn.primitive.name for eqn in eqns(closed.jaxpr)}
 
 
 def traced_functions(closed, packages=()) -> list[Function]:
@@ -111,7 +112,7 @@ def traced_functions(closed, packages=()) -> list[Function]:
   """
   roots = package_dirs(packages)
   seen: dict = {}
-  for eqn in _eqns(closed.jaxpr):
+  for eqn in eqns(closed.jaxpr):
     tb = eqn.source_info.traceback
     if tb is None:
       continue

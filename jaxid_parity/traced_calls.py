@@ -136,7 +136,7 @@ def profile(fn, args, packages=()) -> Profile:
     sys.setprofile(old)
   on_stack, innermost = set(), set()
   callbacks = []
-  for eqn in sc._eqns(closed.jaxpr):
+  for eqn in sc.eqns(closed.jaxpr):
     if eqn.primitive.name in CALLBACKS:
       callbacks.append((eqn.primitive.name, _callback_target(eqn)))
     tb = eqn.source_info.traceback

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 import jaxid
-from jaxid import contract, pipeline
+from jaxid import batching, contract
+from jaxid_parity.source_checks import eqns
 
 # jaxid's XLA option on each test's own jit, as docs/performance.md tells a caller to pass it.
 jit = functools.partial(jax.jit, compiler_options=jaxid.XLA_OPTIONS)
@@ -65,16 +66,6 @@ def test_gradient_matches_finite_differences(gait, x64):
   assert abs(float(ad) - float(fd)) <= 1e-6 * max(abs(float(ad)), 1.0), (float(ad), float(fd))
 
 
-def _eqns(jaxpr):
-  """Every equation of a jaxpr, those of its sub-jaxprs (jit, scan bodies) included."""
-  for e in jaxpr.eqns:
-    yield e
-    for v in e.params.values():
-      for x in v if isinstance(v, tuple | list) else (v,):
-        if isinstance(x, jax.extend.core.ClosedJaxpr | jax.extend.core.Jaxpr):
-          yield from _eqns(getattr(x, "jaxpr", x))
-
-
 def _batch(gait, rng):
   """Two trials of 3 frames, float64: the second a perturbed copy of the first."""
   trial = jax.tree.map(lambda x: jnp.asarray(x, jnp.float64), _trial(gait))
@@ -83,16 +74,16 @@ def _batch(gait, rng):
 
 def _scans(f, batch) -> list:
   """The scan equations of jax.grad(f)'s program at batch."""
-  return [e for e in _eqns(jax.make_jaxpr(jax.grad(f))(batch).jaxpr) if e.primitive.name == "scan"]
+  return [e for e in eqns(jax.make_jaxpr(jax.grad(f))(batch).jaxpr) if e.primitive.name == "scan"]
 
 
 @pytest.fixture
 def rerun_every_batch(monkeypatch):
-  """pipeline.VMAP_JVP_MAX_FRAMES = 0: every mapped batch's reverse pass runs trial by trial.
+  """batching.VMAP_JVP_MAX_FRAMES = 0: every mapped batch's reverse pass runs trial by trial.
   JAX's trace caches are cleared before and after, so no program traced with the other rule is
   reused here or this one elsewhere."""
   jax.clear_caches()
-  monkeypatch.setattr(pipeline, "VMAP_JVP_MAX_FRAMES", 0)
+  monkeypatch.setattr(batching, "VMAP_JVP_MAX_FRAMES", 0)
   yield
   jax.clear_caches()
 
@@ -102,7 +93,7 @@ def test_small_batch_differentiates_as_vmap(gait, x64):
   """A batch of at most VMAP_JVP_MAX_FRAMES frames (B x T) is differentiated as jax.vmap: its
   gradient has no loop over the trials (vmap's gradient was the faster there)."""
   batch = _batch(gait, np.random.default_rng(1))
-  assert pipeline.VMAP_JVP_MAX_FRAMES >= 2 * 3
+  assert batching.VMAP_JVP_MAX_FRAMES >= 2 * 3
   f = _loss(gait, jnp.ones(batch.kinematics.qvel.shape[1:]))
   assert "scan" in str(jax.make_jaxpr(f)(batch)), "the batch did not run trial by trial"
   assert _scans(f, batch) == [], "a small batch's gradient loops over its trials"
@@ -126,7 +117,7 @@ def test_batch_runs_trial_by_trial_and_differentiates_as_vmap(gait, x64, rerun_e
   assert "scan" in jaxpr, "the batch did not run trial by trial"
   scans = _scans(f, batch)
   assert len(scans) == 2, "the gradient is not a forward and a reverse loop over the trials"
-  reverse = [e.primitive.name for e in _eqns(scans[-1].params["jaxpr"].jaxpr)]
+  reverse = [e.primitive.name for e in eqns(scans[-1].params["jaxpr"].jaxpr)]
   assert "cos" in reverse, "the reverse loop does not rerun each trial's kinematics"
   close = lambda a, b: abs(float(a) - float(b)) <= 1e-10 * max(abs(float(b)), 1.0)
   assert close(jit(f)(batch), jit(each)(batch))

@@ -1,7 +1,7 @@
 """python -m benchmarks.experiments.batches: a batch trial by trial or side by side.
 
 Options.batch (jaxid.options.auto_batch): "map" runs a tree-backend batch's trials one after
-another (jaxid.pipeline.batch_map: lax.map; above VMAP_JVP_MAX_FRAMES frames its reverse pass
+another (jaxid.batching.batch_map: lax.map; above VMAP_JVP_MAX_FRAMES frames its reverse pass
 trial by trial through jax.checkpoint, as at B x T here), "vmap" runs all B x T frames as the
 lanes of one program, and "caller's vmap" is jax.vmap over single-trial calls (a per-trial loss,
 as examples/train_through_id.py has it).
